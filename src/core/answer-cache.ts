@@ -1,0 +1,49 @@
+import type Keyv from 'keyv';
+
+import { KeyedMutex } from './keyed-mutex.js';
+
+/** A cached answer and what producing it cost. */
+export interface CachedAnswer {
+  answer: string;
+  model: string;
+  /** The cost of the turn that produced the answer, in pico-dollars. */
+  costPico: number;
+  storedAt: number;
+}
+
+export interface AnswerCacheOptions {
+  maxSize: number;
+  ttlSeconds: number;
+}
+
+/**
+ * The answer cache, one keyspace per workspace: a key is the workspace plus the hash of the
+ * normalized question, so one workspace can never read another's answers. Each workspace
+ * keeps at most `maxSize` answers; the oldest stored is evicted first.
+ */
+export class AnswerCache {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly kv: Keyv,
+    private readonly options: AnswerCacheOptions,
+  ) {}
+
+  async get(workspace: string, hash: string): Promise<CachedAnswer | undefined> {
+    return this.kv.get<CachedAnswer>(entryKey(workspace, hash));
+  }
+
+  async set(workspace: string, hash: string, answer: CachedAnswer): Promise<void> {
+    await this.mutex.run(workspace, async () => {
+      const indexKey = `cache-index:${workspace}`;
+      const order = ((await this.kv.get<string[]>(indexKey)) ?? []).filter((stored) => stored !== hash);
+      order.push(hash);
+      const evicted = order.splice(0, Math.max(0, order.length - this.options.maxSize));
+      await this.kv.set(entryKey(workspace, hash), answer, this.options.ttlSeconds * 1000);
+      if (evicted.length > 0) await this.kv.deleteMany(evicted.map((stale) => entryKey(workspace, stale)));
+      await this.kv.set(indexKey, order);
+    });
+  }
+}
+
+const entryKey = (workspace: string, hash: string) => `cache:${workspace}:${hash}`;

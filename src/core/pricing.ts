@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+
+import { calcPrice, findProvider } from '@pydantic/genai-prices';
+
+import type { TokenUsage } from './types.js';
+
+/** Prices of one model in USD per million tokens. */
+export interface ModelPrice {
+  model: string;
+  inputPerMillion: number;
+  cachedInputPerMillion: number;
+  outputPerMillion: number;
+  source: 'override' | 'genai-prices';
+}
+
+/** One pico-dollar is 1e-12 USD. Costs are kept in whole pico-dollars so that sums are exact. */
+export const PICO_PER_USD = 1e12;
+
+export class PriceError extends Error {
+  override name = 'PriceError';
+}
+
+/** Converts a price per million tokens into whole pico-dollars per token. */
+function picoPerToken(usdPerMillion: number): number {
+  return Math.round(usdPerMillion * 1e6);
+}
+
+/**
+ * Computes a turn's cost in pico-dollars: uncached prompt tokens at the input price, cached
+ * tokens at the cached-input price and completion tokens at the output price.
+ */
+export function costPico(price: ModelPrice, usage: TokenUsage): number {
+  const cached = Math.min(usage.cachedTokens, usage.promptTokens);
+  const uncached = usage.promptTokens - cached;
+  return (
+    uncached * picoPerToken(price.inputPerMillion) +
+    cached * picoPerToken(price.cachedInputPerMillion) +
+    usage.completionTokens * picoPerToken(price.outputPerMillion)
+  );
+}
+
+export function picoToUsd(pico: number): number {
+  return pico / PICO_PER_USD;
+}
+
+const overrideEntry = (file: string, model: string, value: unknown): ModelPrice => {
+  const fields = value as Record<string, unknown> | null;
+  const read = (key: string, fallback?: number): number => {
+    const raw = fields?.[key] ?? fallback;
+    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0) {
+      throw new PriceError(
+        `Invalid price "${key}" for model "${model}" in ${file}: expected a number of USD per million tokens, 0 or more.`,
+      );
+    }
+    return raw;
+  };
+  const input = read('input');
+  return {
+    model,
+    inputPerMillion: input,
+    cachedInputPerMillion: read('cached_input', input),
+    outputPerMillion: read('output'),
+    source: 'override',
+  };
+};
+
+/** Reads a price override file: `{"model": {"input": 0.5, "cached_input": 0.25, "output": 1.5}}`. */
+export function readPriceOverrides(file: string): Map<string, ModelPrice> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PriceError(`Cannot read the price file ${file}: ${reason}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PriceError(`Invalid price file ${file}: expected a JSON object keyed by model name.`);
+  }
+  const prices = new Map<string, ModelPrice>();
+  for (const [model, value] of Object.entries(parsed)) prices.set(model, overrideEntry(file, model, value));
+  return prices;
+}
+
+/** Models in the bundled table that answer chat completions; audio, image and embedding models are left out. */
+const CHAT_MODEL_NAME = /^(gpt-|o\d|chatgpt-)/;
+const NON_CHAT_MODEL_NAME = /audio|realtime|transcribe|tts|image|embedding|search|instruct|deep-research|codex|moderation|computer-use|:|-ft-|\.ft-/;
+
+/**
+ * The price table: the override file first, then the OpenAI prices bundled with
+ * @pydantic/genai-prices (pinned in package.json, never updated over the network).
+ */
+export class PriceTable {
+  private readonly overrides: Map<string, ModelPrice>;
+  private readonly resolved = new Map<string, ModelPrice | undefined>();
+
+  constructor(overrides: Map<string, ModelPrice> = new Map()) {
+    this.overrides = overrides;
+  }
+
+  /** Returns the price of a model, or undefined when neither the override nor the bundled table has it. */
+  lookup(model: string): ModelPrice | undefined {
+    if (this.resolved.has(model)) return this.resolved.get(model);
+    const price = this.overrides.get(model) ?? bundledPrice(model);
+    this.resolved.set(model, price);
+    return price;
+  }
+
+  /** Returns the price of a model, throwing a PriceError that lists some known models when there is none. */
+  require(model: string): ModelPrice {
+    const price = this.lookup(model);
+    if (!price) {
+      throw new PriceError(
+        `Unknown model "${model}": it has no price. Use one of ${this.knownModels().slice(0, 12).join(', ')}, ` +
+          'or price it in the file named by CHAT_PRICES_FILE.',
+      );
+    }
+    return price;
+  }
+
+  /** Lists the chat models with a price: override models first, then the bundled OpenAI chat models. */
+  knownModels(): string[] {
+    const names = new Set(this.overrides.keys());
+    for (const name of bundledChatModels()) names.add(name);
+    return [...names];
+  }
+}
+
+let bundledChatModelNames: string[] | undefined;
+
+function bundledChatModels(): string[] {
+  if (!bundledChatModelNames) {
+    const provider = findProvider({ providerId: 'openai' });
+    bundledChatModelNames = (provider?.models ?? [])
+      .map((model) => model.id)
+      .filter((id) => CHAT_MODEL_NAME.test(id) && !NON_CHAT_MODEL_NAME.test(id))
+      .filter((id) => bundledPrice(id) !== undefined);
+  }
+  return bundledChatModelNames;
+}
+
+function bundledPrice(model: string): ModelPrice | undefined {
+  const result = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId: 'openai' });
+  const prices = result?.model_price as Record<string, unknown> | undefined;
+  const input = prices?.input_mtok;
+  const output = prices?.output_mtok;
+  if (typeof input !== 'number' || typeof output !== 'number') return undefined;
+  const cached = typeof prices?.cache_read_mtok === 'number' ? prices.cache_read_mtok : input;
+  return { model, inputPerMillion: input, cachedInputPerMillion: cached, outputPerMillion: output, source: 'genai-prices' };
+}

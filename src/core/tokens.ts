@@ -1,0 +1,213 @@
+import { Tiktoken } from 'js-tiktoken/lite';
+import cl100kBase from 'js-tiktoken/ranks/cl100k_base';
+import o200kBase from 'js-tiktoken/ranks/o200k_base';
+
+import type { ChatMessage } from './types.js';
+
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
+/** Tokens the chat format adds around every message (`<|start|>role<|message|>…<|end|>`). */
+export const TOKENS_PER_MESSAGE = 3;
+/** Tokens a message's `name` field adds on top of the name's own tokens. */
+export const TOKENS_PER_NAME = 1;
+/** Tokens that prime the reply (`<|start|>assistant<|message|>`), once per request. */
+export const REPLY_PRIMING_TOKENS = 3;
+
+/**
+ * Pieces at most this many bytes long are merged with js-tiktoken's own quadratic loop,
+ * which is fastest for the short pieces of ordinary text. Longer pieces, such as a pasted
+ * base64 blob or a CJK paragraph, go through the heap-based merge below.
+ */
+const SHORT_PIECE_BYTES = 64;
+
+/**
+ * Returns the encoding the API uses for a model. gpt-4 and gpt-3.5 use cl100k_base; the
+ * gpt-4o, gpt-4.1, o-series and gpt-5 families and every unknown name use o200k_base.
+ */
+export function encodingForModel(model: string): EncodingName {
+  const name = model.toLowerCase().replace(/^ft:/, '');
+  if (/^gpt-4o|^gpt-4\.1|^gpt-4\.5|^chatgpt-4o/.test(name)) return 'o200k_base';
+  if (/^gpt-3\.5|^gpt-35|^gpt-4(?![o.\d])/.test(name)) return 'cl100k_base';
+  return 'o200k_base';
+}
+
+interface TiktokenInternals {
+  rankMap: Map<string, number>;
+  patStr: string;
+}
+
+/**
+ * Counts tokens exactly as js-tiktoken encodes them, without its quadratic merge on long
+ * pieces. The merge uses js-tiktoken's rank table, so counts match `encode().length`.
+ */
+export class TokenCounter {
+  readonly encoding: EncodingName;
+  private readonly tiktoken: Tiktoken;
+  private readonly ranks: Map<string, number>;
+  private readonly pattern: RegExp;
+  private readonly maxTokenBytes: number;
+  private readonly textEncoder = new TextEncoder();
+
+  constructor(encoding: EncodingName) {
+    this.encoding = encoding;
+    this.tiktoken = new Tiktoken(encoding === 'o200k_base' ? o200kBase : cl100kBase);
+    const internals = this.tiktoken as unknown as Partial<TiktokenInternals>;
+    if (!(internals.rankMap instanceof Map) || typeof internals.patStr !== 'string') {
+      throw new Error('js-tiktoken no longer exposes rankMap and patStr; pin js-tiktoken 1.0.x');
+    }
+    this.ranks = internals.rankMap;
+    this.pattern = new RegExp(internals.patStr, 'gu');
+    let maxBytes = 0;
+    for (const key of this.ranks.keys()) {
+      const bytes = key.split(',').length;
+      if (bytes > maxBytes) maxBytes = bytes;
+    }
+    this.maxTokenBytes = maxBytes;
+  }
+
+  /** Counts the tokens of a text. Special-token strings such as `<|endoftext|>` count as plain text, as in user content. */
+  count(text: string): number {
+    if (text.length === 0) return 0;
+    let total = 0;
+    this.pattern.lastIndex = 0;
+    for (const match of text.matchAll(this.pattern)) {
+      const piece = this.textEncoder.encode(match[0]);
+      if (piece.length <= SHORT_PIECE_BYTES) {
+        total += this.ranks.has(piece.join(',')) ? 1 : this.tiktoken.encode(match[0], [], []).length;
+      } else {
+        total += this.countLongPiece(piece);
+      }
+    }
+    return total;
+  }
+
+  /** Counts one message as the API bills it: content, role, name and the per-message overhead. */
+  countMessage(message: ChatMessage): number {
+    let tokens = TOKENS_PER_MESSAGE + this.count(message.role) + this.count(message.content);
+    if (message.name !== undefined) tokens += this.count(message.name) + TOKENS_PER_NAME;
+    return tokens;
+  }
+
+  /** Counts a whole chat request's prompt tokens, reply priming included. */
+  countMessages(messages: readonly ChatMessage[]): number {
+    let total = REPLY_PRIMING_TOKENS;
+    for (const message of messages) total += this.countMessage(message);
+    return total;
+  }
+
+  /**
+   * Byte-pair merge in O(n log n): a min-heap of adjacent pairs ordered by rank, then by
+   * position, which is the order js-tiktoken's loop merges them in. Stale heap entries are
+   * skipped by comparing the pair's recorded end with the part's current end.
+   */
+  private countLongPiece(piece: Uint8Array): number {
+    const n = piece.length;
+    const next = new Int32Array(n + 1);
+    const prev = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) {
+      next[i] = i + 1;
+      prev[i] = i - 1;
+    }
+    // A part starts at index i and ends at next[i]. A start merged into its left neighbour is no longer alive.
+    const alive = new Uint8Array(n).fill(1);
+    const heap = new PairHeap();
+    const rankOf = (start: number, end: number): number | undefined => {
+      if (end - start > this.maxTokenBytes) return undefined;
+      return this.ranks.get(Array.prototype.join.call(piece.subarray(start, end), ','));
+    };
+    const pushPair = (start: number) => {
+      const middle = next[start]!;
+      if (middle >= n) return;
+      const end = next[middle]!;
+      const rank = rankOf(start, end);
+      if (rank !== undefined) heap.push(rank, start, end);
+    };
+    for (let i = 0; i < n - 1; i++) pushPair(i);
+
+    let parts = n;
+    while (heap.size > 0) {
+      const [, start, end] = heap.pop();
+      const middle = next[start]!;
+      if (!alive[start] || middle >= n || next[middle] !== end) continue;
+      alive[middle] = 0;
+      next[start] = end;
+      if (end <= n) prev[end] = start;
+      parts--;
+      const before = prev[start]!;
+      if (before >= 0) pushPair(before);
+      pushPair(start);
+    }
+    return parts;
+  }
+}
+
+/** A binary min-heap of (rank, start, end) triples ordered by rank, then by start. */
+class PairHeap {
+  private ranks: number[] = [];
+  private starts: number[] = [];
+  private ends: number[] = [];
+
+  get size(): number {
+    return this.ranks.length;
+  }
+
+  push(rank: number, start: number, end: number): void {
+    this.ranks.push(rank);
+    this.starts.push(start);
+    this.ends.push(end);
+    let i = this.ranks.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  pop(): [number, number, number] {
+    const top: [number, number, number] = [this.ranks[0]!, this.starts[0]!, this.ends[0]!];
+    const last = this.ranks.length - 1;
+    this.swap(0, last);
+    this.ranks.pop();
+    this.starts.pop();
+    this.ends.pop();
+    let i = 0;
+    const size = this.ranks.length;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < size && this.less(left, smallest)) smallest = left;
+      if (right < size && this.less(right, smallest)) smallest = right;
+      if (smallest === i) break;
+      this.swap(i, smallest);
+      i = smallest;
+    }
+    return top;
+  }
+
+  private less(a: number, b: number): boolean {
+    const ra = this.ranks[a]!;
+    const rb = this.ranks[b]!;
+    return ra < rb || (ra === rb && this.starts[a]! < this.starts[b]!);
+  }
+
+  private swap(a: number, b: number): void {
+    [this.ranks[a], this.ranks[b]] = [this.ranks[b]!, this.ranks[a]!];
+    [this.starts[a], this.starts[b]] = [this.starts[b]!, this.starts[a]!];
+    [this.ends[a], this.ends[b]] = [this.ends[b]!, this.ends[a]!];
+  }
+}
+
+const counters = new Map<EncodingName, TokenCounter>();
+
+/** Returns the shared counter for a model's encoding, loading the rank table on first use. */
+export function tokenCounterFor(model: string): TokenCounter {
+  const encoding = encodingForModel(model);
+  let counter = counters.get(encoding);
+  if (!counter) {
+    counter = new TokenCounter(encoding);
+    counters.set(encoding, counter);
+  }
+  return counter;
+}

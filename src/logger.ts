@@ -1,0 +1,32 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/**
+ * Paths pino replaces with `[redacted]`: credentials wherever a config object, request
+ * headers or an error's request options are logged.
+ */
+export const REDACTED_PATHS = [
+  'apiKey',
+  '*.apiKey',
+  'token',
+  '*.token',
+  '*.botToken',
+  '*.appToken',
+  '*.signingSecret',
+  'headers.authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  'err.headers.authorization',
+  'err.error.headers.authorization',
+];
+
+/** Creates the process logger. Logs go to standard error, so the terminal chat keeps standard output. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'frugal' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
+    destination ?? pino.destination(2),
+  );
+}

@@ -1,0 +1,51 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+
+import type { Frugal } from '../app.js';
+
+export const TERMINAL_USER = 'local';
+
+/**
+ * The terminal chat: one line of input is one message, `/stats`, `/optimize` and `/model`
+ * are commands, and the promise resolves at end of input. Works on a pipe and on a TTY.
+ * The terminal user is the local admin.
+ */
+export async function runTerminalChat(frugal: Frugal, input: Readable, output: Writable): Promise<void> {
+  const interactive = Boolean((input as { isTTY?: boolean }).isTTY);
+  const lines = createInterface({ input, terminal: false, crlfDelay: Infinity });
+  const write = (text: string) => output.write(`${text}\n`);
+  if (interactive) write('Frugal terminal chat. Type a question, /stats, /optimize or /model. Ctrl-D exits.');
+
+  for await (const line of lines) {
+    const text = line.trim();
+    if (text === '') continue;
+    try {
+      if (text.startsWith('/')) {
+        const [name = '', ...rest] = text.slice(1).split(/\s+/);
+        write(
+          await frugal.commands.run({
+            platform: 'terminal',
+            workspaceId: 'local',
+            userId: TERMINAL_USER,
+            name,
+            args: rest.join(' '),
+            isPlatformAdmin: true,
+          }),
+        );
+        continue;
+      }
+      const reply = await frugal.session.handle({
+        platform: 'terminal',
+        workspaceId: 'local',
+        conversationId: 'session',
+        userId: TERMINAL_USER,
+        text,
+        isDirectMessage: false,
+      });
+      write(reply.text);
+    } catch (error) {
+      frugal.logger.error({ err: error }, 'terminal turn failed');
+      write('Something went wrong while answering; the error is in the log. Please try again.');
+    }
+  }
+}
