@@ -117,13 +117,18 @@ export class PriceTable {
     return price;
   }
 
-  /** Lists the chat models with a price: override models first, then the bundled OpenAI chat models. */
+  /** Lists the chat models with a price: override models, then current OpenAI models, then older ones. */
   knownModels(): string[] {
     const names = new Set(this.overrides.keys());
-    for (const name of bundledChatModels()) names.add(name);
+    const bundled = bundledChatModels();
+    for (const name of CURRENT_MODELS) if (bundled.includes(name)) names.add(name);
+    for (const name of bundled) names.add(name);
     return [...names];
   }
 }
+
+/** OpenAI models listed first, in /model output and error messages, because most workspaces pick one of them. */
+const CURRENT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-5-nano', 'gpt-5-mini', 'gpt-5', 'o4-mini', 'o3-mini', 'o3'];
 
 let bundledChatModelNames: string[] | undefined;
 

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { CommandRequest } from '../../src/commands/commands.js';
+import type { IncomingMessage } from '../../src/core/types.js';
+import { type Harness, startHarness } from '../support/frugal-harness.js';
+
+let harness: Harness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+function command(name: string, args = '', overrides: Partial<CommandRequest> = {}): CommandRequest {
+  return { platform: 'slack', workspaceId: 'T1', userId: 'U1', name, args, isPlatformAdmin: false, ...overrides };
+}
+
+function turn(text: string, overrides: Partial<IncomingMessage> = {}): IncomingMessage {
+  return { platform: 'slack', workspaceId: 'T1', conversationId: 'C1', userId: 'U1', text, isDirectMessage: false, ...overrides };
+}
+
+describe('/stats', () => {
+  it('shows the caller their own spend with small amounts visible', async () => {
+    harness = await startHarness();
+    const h = harness;
+    await h.frugal.session.handle(turn('How do I export my invoices?', { conversationId: 'a' }));
+    await h.frugal.session.handle(turn('How do I export my invoices?', { conversationId: 'b' }));
+    await h.frugal.session.handle(turn('Where is the API documentation?', { conversationId: 'c', userId: 'U2' }));
+    const text = await h.frugal.commands.run(command('stats'));
+    const rows = h.frugal.store.ledger.userTotals('slack:T1', 'U1', new Date());
+    expect(rows.total.turns).toBe(2);
+    expect(text).toContain('*Your usage*');
+    expect(text).toMatch(/Today \(UTC\): \$0\.0000\d+ over 2 messages/);
+    expect(text).toContain('Cache: 1 hit (50.0% of messages)');
+    expect(text).not.toContain('$0.00 ');
+    expect(text).not.toContain('*Workspace*');
+  });
+
+  it('shows admins workspace totals, top users, models and conversations', async () => {
+    harness = await startHarness({ ADMIN_USER_IDS: 'slack:UADMIN' });
+    const h = harness;
+    await h.frugal.session.handle(turn('How do I export my invoices?', { conversationId: 'a' }));
+    await h.frugal.session.handle(turn('Compare the Pro and Team plans', { conversationId: 'b', userId: 'U2' }));
+    const text = await h.frugal.commands.run(command('stats', '', { userId: 'UADMIN' }));
+    expect(text).toContain('*Workspace*');
+    expect(text).toMatch(/All time: \$0\.\d+ over 2 messages/);
+    expect(text).toMatch(/1\. U2: \$0\.\d+ over 1 messages/);
+    expect(text).toMatch(/- gpt-4o: 1 messages/);
+    expect(text).toMatch(/- gpt-4o-mini: 1 messages/);
+    expect(text).toContain('*Most expensive conversations*');
+    expect(text.indexOf('1. b:')).toBeGreaterThan(0);
+  });
+});
+
+describe('/model', () => {
+  it('shows automatic routing and prices', async () => {
+    harness = await startHarness();
+    const text = await harness.frugal.commands.run(command('model'));
+    expect(text).toContain('automatic routing: simple questions go to gpt-4o-mini');
+    expect(text).toContain('- gpt-4o-mini: $0.15 / $0.075 / $0.6');
+  });
+
+  it('refuses a non-admin', async () => {
+    harness = await startHarness();
+    const text = await harness.frugal.commands.run(command('model', 'gpt-4o'));
+    expect(text).toContain('Only workspace admins can change the model');
+    expect(text).toContain('slack:U1');
+    expect(await harness.frugal.session.settings.get('slack:T1')).toEqual({});
+  });
+
+  it('rejects an unknown model, repeating it and listing known ones', async () => {
+    harness = await startHarness();
+    const text = await harness.frugal.commands.run(command('model', 'gpt-4x', { isPlatformAdmin: true }));
+    expect(text).toContain('Unknown model "gpt-4x"');
+    expect(text).toContain('gpt-4o-mini, gpt-4o');
+    expect(await harness.frugal.session.settings.get('slack:T1')).toEqual({});
+  });
+
+  it('pins a model for an admin and returns to routing with auto', async () => {
+    harness = await startHarness({ ADMIN_USER_IDS: 'slack:U1' });
+    const h = harness;
+    expect(await h.frugal.commands.run(command('model', 'gpt-4o'))).toContain('now uses gpt-4o');
+    expect(await h.frugal.commands.run(command('model'))).toContain('pinned to *gpt-4o*');
+    expect(await h.frugal.session.settings.get('slack:T2')).toEqual({});
+    expect(await h.frugal.commands.run(command('model', 'AUTO'))).toContain('back on automatic routing');
+    expect(await h.frugal.session.settings.get('slack:T1')).toEqual({});
+  });
+});
+
+describe('/optimize', () => {
+  it('prices the saving of routing pinned simple turns', async () => {
+    harness = await startHarness({ CHAT_ENABLE_CACHE: 'false' });
+    const h = harness;
+    await h.frugal.commands.run(command('model', 'gpt-4o', { isPlatformAdmin: true }));
+    for (let i = 0; i < 4; i++) await h.frugal.session.handle(turn('thanks!', { conversationId: `c${i}` }));
+    const text = await h.frugal.commands.run(command('optimize'));
+    expect(text).toContain('*Suggestions from the last 30 days*');
+    expect(text).toMatch(/4 simple questions ran on gpt-4o \(\$0\.\d+\); on gpt-4o-mini they would have cost \$0\.\d+/);
+    expect(text).toContain('`/model auto`');
+    expect(text).toMatch(/paid answers repeated 1 questions/);
+  });
+
+  it('reports cut answers and says when there is nothing to save', async () => {
+    harness = await startHarness();
+    const h = harness;
+    expect(await h.frugal.commands.run(command('optimize'))).toContain('Nothing to suggest');
+    const limited = await startHarness({ CHAT_MAX_TOKENS_DEFAULT: '5' });
+    try {
+      limited.openai.behaviour.reply = () => 'A long answer that certainly needs more than five tokens to finish.';
+      await limited.frugal.session.handle(turn('Tell me about the retention policy'));
+      const text = await limited.frugal.commands.run(command('optimize'));
+      expect(text).toMatch(/1 answers from gpt-4o-mini stopped at the output limit/);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('names unknown commands', async () => {
+    harness = await startHarness();
+    expect(await harness.frugal.commands.run(command('budget'))).toBe(
+      'Unknown command /budget. The commands are /stats, /optimize, /model.',
+    );
+  });
+});

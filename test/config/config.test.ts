@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError, parseConfig } from '../../src/config/config.js';
+
+const base = { OPENAI_API_KEY: 'sk-test' };
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = parseConfig(base);
+    expect(config.chat).toMatchObject({
+      defaultModel: 'gpt-4o-mini',
+      cheapModel: 'gpt-4o-mini',
+      strongModel: 'gpt-4o',
+      contextWindow: 5,
+      maxContextTokens: 4000,
+      maxTokensSimple: 150,
+      maxTokensComplex: 500,
+      enableCache: true,
+      cacheMaxSize: 100,
+      cacheTtlSeconds: 86400,
+    });
+    expect(config.dmSensitive).toBe(true);
+    expect(config.storeUrl).toBe('sqlite://data/frugal.sqlite');
+    expect(config.slack.port).toBe(3000);
+  });
+
+  it.each([
+    ['CHAT_CONTEXT_WINDOW', 'five', 'Invalid CHAT_CONTEXT_WINDOW="five": expected a whole number of messages from 0 to 1000.'],
+    ['CHAT_MAX_CONTEXT_TOKENS', '-4', 'Invalid CHAT_MAX_CONTEXT_TOKENS="-4": expected a whole number of tokens from 50 to 2000000.'],
+    ['CHAT_ENABLE_CACHE', 'maybe', 'Invalid CHAT_ENABLE_CACHE="maybe": expected true or false.'],
+    ['OPENAI_BASE_URL', 'localhost:11434', 'Invalid OPENAI_BASE_URL="localhost:11434": expected an http:// or https:// URL such as http://127.0.0.1:11434/v1.'],
+    ['LOG_LEVEL', 'loud', 'Invalid LOG_LEVEL="loud": expected fatal, error, warn, info, debug, trace, silent.'],
+    ['PORT', '70000', 'Invalid PORT="70000": expected a port number from 0 to 65535.'],
+  ])('rejects %s=%s with one line', (name, value, expected) => {
+    expect(() => parseConfig({ ...base, [name]: value })).toThrow(new ConfigError(expected));
+  });
+
+  it('requires an API key unless a base URL is set', () => {
+    expect(() => parseConfig({})).toThrow(/^Missing OPENAI_API_KEY: set it to your OpenAI API key, or set OPENAI_BASE_URL/);
+    expect(parseConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).openai.apiKey).toBeUndefined();
+  });
+
+  it('hides secret values in errors', () => {
+    expect(() => parseConfig({ ...base, ADMIN_USER_IDS: 'U123' })).toThrow(/Invalid ADMIN_USER_IDS entry "U123"/);
+    expect(() => parseConfig({ OPENAI_API_KEY: 'sk-secret', STORE_URL: 'postgresql://db' })).toThrow(
+      /^Invalid STORE_URL="postgresql:\/\/db": expected sqlite:\/\/PATH/,
+    );
+    expect(() => parseConfig({ SLACK_BOT_TOKEN: '   ', OPENAI_API_KEY: 'sk-secret', OPENAI_TIMEOUT_MS: 'soon' })).toThrow(
+      'Invalid OPENAI_TIMEOUT_MS="soon"',
+    );
+  });
+
+  it('never echoes a secret variable', () => {
+    const schemaBreaking = { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', OPENAI_API_KEY: '   ' };
+    expect(parseConfig(schemaBreaking).openai.apiKey).toBeUndefined();
+  });
+
+  it('accepts flags in the usual spellings', () => {
+    expect(parseConfig({ ...base, DM_SENSITIVE: 'off' }).dmSensitive).toBe(false);
+    expect(parseConfig({ ...base, CHAT_ENABLE_CACHE: 'YES' }).chat.enableCache).toBe(true);
+  });
+
+  it('splits ADMIN_USER_IDS and trims the base URL', () => {
+    const config = parseConfig({ ...base, ADMIN_USER_IDS: 'slack:U1, discord:42', OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1/' });
+    expect(config.adminUserIds).toEqual(['slack:U1', 'discord:42']);
+    expect(config.openai.baseURL).toBe('http://127.0.0.1:8080/v1');
+  });
+});

@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { OpenAIStandIn } from '../support/openai-stand-in.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the bot's entry point as `npm start` does, with the given input on a pipe. */
+function runBot(input: string, env: Record<string, string>): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(TSX, ['src/index.ts'], {
+      cwd: ROOT,
+      // PATH is kept so tsx can find node; no platform credentials are passed on.
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe('terminal chat', () => {
+  let openai: OpenAIStandIn;
+  let directory: string;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    openai = new OpenAIStandIn();
+    const baseURL = await openai.start();
+    directory = mkdtempSync(join(tmpdir(), 'frugal-terminal-'));
+    env = {
+      // A developer's own .env must not leak credentials into these runs.
+      DOTENV_CONFIG_PATH: join(directory, 'absent.env'),
+      OPENAI_BASE_URL: baseURL,
+      STORE_URL: `sqlite://${join(directory, 'store.sqlite')}`, OPENAI_MAX_RETRIES: '0' };
+  });
+
+  afterEach(async () => {
+    await openai.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('answers lines from a pipe and exits 0 at end of input', async () => {
+    openai.behaviour.reply = (request) => `reply to ${request.messages.at(-1)!.content}`;
+    const run = await runBot('hello\n\n   \nHow do I export data?\n/stats\n/model\n', env);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe('reply to hello');
+    expect(lines[1]).toBe('reply to How do I export data?');
+    expect(run.stdout).toMatch(/Today \(UTC\): \$0\.\d+ over 2 messages/);
+    expect(run.stdout).toContain('This workspace uses automatic routing');
+    expect(openai.requests).toHaveLength(2);
+    expect(run.stderr).toContain('"msg":"turn finished"');
+  });
+
+  it('keeps the conversation history between lines', async () => {
+    const run = await runBot('my order number is 123\nwhat is my order number?\n', env);
+    expect(run.code).toBe(0);
+    const second = openai.requests[1]!;
+    expect(second.messages.map((entry) => entry.content)).toContain('my order number is 123');
+  });
+
+  it('lets the local user pin a model', async () => {
+    const run = await runBot('/model gpt-4.1-nano\nhello\n', env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('now uses gpt-4.1-nano');
+    expect(openai.requests[0]!.model).toBe('gpt-4.1-nano');
+  });
+
+  it('stops with one line for a bad configuration value', async () => {
+    const run = await runBot('hello\n', { ...env, CHAT_CONTEXT_WINDOW: 'lots' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe('frugal: Invalid CHAT_CONTEXT_WINDOW="lots": expected a whole number of messages from 0 to 1000.');
+    expect(openai.attemptCount).toBe(0);
+  });
+
+  it('stops with one line for an unpriced model', async () => {
+    const run = await runBot('hello\n', { ...env, CHAT_DEFAULT_MODEL: 'llama3.2' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toMatch(/^frugal: Unknown model in CHAT_DEFAULT_MODEL="llama3.2": it has no price\./);
+  });
+});
