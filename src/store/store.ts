@@ -23,6 +23,17 @@ export class StoreError extends Error {
 
 const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * Returns the ledger's file for a store file: `data/frugal.sqlite` keeps its ledger in
+ * `data/frugal.ledger.sqlite`. The two must be separate files because keyv's sqlite3 and the
+ * ledger's better-sqlite3 each link their own copy of SQLite, and two copies in one process
+ * do not see each other's POSIX locks, so writes to one shared file could be lost.
+ */
+export function ledgerPath(path: string): string {
+  if (path === ':memory:') return path;
+  return /\.sqlite3?$/.test(path) ? path.replace(/\.(sqlite3?)$/, '.ledger.$1') : `${path}.ledger`;
+}
+
 /** Opens the store named by a `sqlite://PATH` URL; `sqlite://:memory:` keeps everything in memory. */
 export async function openStore(url: string): Promise<Store> {
   const match = /^sqlite:\/\/(.+)$/.exec(url);
@@ -39,11 +50,11 @@ export async function openStore(url: string): Promise<Store> {
 
   let database: BetterSqlite3.Database;
   try {
-    database = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
+    database = new BetterSqlite3(ledgerPath(path), { timeout: BUSY_TIMEOUT_MS });
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
   } catch (error) {
-    throw new StoreError(`Cannot open the store ${path}: ${(error as Error).message}`);
+    throw new StoreError(`Cannot open the ledger ${ledgerPath(path)}: ${(error as Error).message}`);
   }
 
   const adapter = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: BUSY_TIMEOUT_MS });

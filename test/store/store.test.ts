@@ -1,0 +1,46 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { ledgerPath, openStore, type Store } from '../../src/store/store.js';
+
+let store: Store | undefined;
+let directory: string | undefined;
+
+afterEach(async () => {
+  await store?.close();
+  if (directory) rmSync(directory, { recursive: true, force: true });
+  store = undefined;
+  directory = undefined;
+});
+
+describe('openStore', () => {
+  it.each([
+    ['data/frugal.sqlite', 'data/frugal.ledger.sqlite'],
+    ['state.sqlite3', 'state.ledger.sqlite3'],
+    ['state.db', 'state.db.ledger'],
+    [':memory:', ':memory:'],
+  ])('keeps the ledger of %s in %s', (path, expected) => {
+    expect(ledgerPath(path)).toBe(expected);
+  });
+
+  it('creates the folder and both files, and keeps values across reopening', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'frugal-store-'));
+    const file = join(directory, 'nested', 'frugal.sqlite');
+    store = await openStore(`sqlite://${file}`);
+    await store.kv.set('probe', { answer: 42 });
+    await store.close();
+    expect(existsSync(file)).toBe(true);
+    expect(existsSync(ledgerPath(file))).toBe(true);
+    store = await openStore(`sqlite://${file}`);
+    expect(await store.kv.get('probe')).toEqual({ answer: 42 });
+  });
+
+  it('rejects a URL that is not sqlite', async () => {
+    await expect(openStore('redis://127.0.0.1:6379')).rejects.toThrow(
+      'Unsupported STORE_URL "redis://127.0.0.1:6379": expected sqlite://PATH.',
+    );
+  });
+});
