@@ -20,7 +20,7 @@ export interface CommandRequest {
   isPlatformAdmin: boolean;
 }
 
-/** What a command handler receives: the request, the core and whether the caller may change settings. */
+/** Input of a command handler: the request, the core, and whether the caller may change settings. */
 export interface CommandContext {
   request: CommandRequest;
   session: ChatSession;

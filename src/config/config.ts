@@ -65,7 +65,7 @@ const list = () =>
 
 interface VariableSpec {
   schema: z.ZodType;
-  /** What the variable accepts, in words, for the error message. */
+  /** Description of the accepted values, quoted in the error message. */
   allowed: string;
   default?: string;
 }
@@ -183,6 +183,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (!/^(slack|discord|terminal):[^:\s]+$/.test(id)) {
       throw new ConfigError(`Invalid ADMIN_USER_IDS entry ${JSON.stringify(id)}: expected platform:user such as slack:U123 or discord:42.`);
     }
+  }
+  if (values.SLACK_BOT_TOKEN && !values.SLACK_APP_TOKEN && !values.SLACK_SIGNING_SECRET) {
+    throw new ConfigError(
+      'Missing SLACK_APP_TOKEN or SLACK_SIGNING_SECRET: SLACK_BOT_TOKEN is set, so set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP mode.',
+    );
+  }
+  if (!values.SLACK_BOT_TOKEN && (values.SLACK_APP_TOKEN || values.SLACK_SIGNING_SECRET)) {
+    throw new ConfigError('Missing SLACK_BOT_TOKEN: Slack needs the bot token (xoxb-...) next to SLACK_APP_TOKEN or SLACK_SIGNING_SECRET.');
   }
   if (!/^sqlite:\/\/.+/.test(values.STORE_URL)) {
     throw new ConfigError(

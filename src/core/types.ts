@@ -3,7 +3,7 @@ export type Platform = 'slack' | 'discord' | 'terminal';
 
 /**
  * One user message, already translated out of a platform's event format.
- * Adapters fill it in; the core never imports a platform SDK.
+ * Adapters fill it in, so the core never imports a platform SDK.
  */
 export interface IncomingMessage {
   platform: Platform;
@@ -21,7 +21,7 @@ export interface IncomingMessage {
 
 export type ReplyKind = 'answer' | 'cache_hit' | 'notice' | 'model_error';
 
-/** What the core returns for one turn, for the adapter to render. */
+/** The core's reply to one turn, for the adapter to render. */
 export interface TurnReply {
   kind: ReplyKind;
   /** Markdown text. Adapters convert it to the platform's format. */

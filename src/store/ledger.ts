@@ -113,7 +113,7 @@ export function periodKeys(at: Date): { day: string; month: string } {
   return { day: `d:${iso.slice(0, 10)}`, month: `m:${iso.slice(0, 7)}` };
 }
 
-/** The key under which a workspace's records are kept: `platform:workspaceId`. */
+/** Returns the key of a workspace's records: `platform:workspaceId`. */
 export function workspaceKey(platform: string, workspaceId: string): string {
   return `${platform}:${workspaceId}`;
 }

@@ -25,9 +25,9 @@ const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Returns the ledger's file for a store file: `data/frugal.sqlite` keeps its ledger in
- * `data/frugal.ledger.sqlite`. The two must be separate files because keyv's sqlite3 and the
- * ledger's better-sqlite3 each link their own copy of SQLite, and two copies in one process
- * do not see each other's POSIX locks, so writes to one shared file could be lost.
+ * `data/frugal.ledger.sqlite`. keyv's sqlite3 and the ledger's better-sqlite3 each link their
+ * own copy of SQLite. Two copies in one process do not see each other's POSIX locks, so writes
+ * from both to one file can be lost.
  */
 export function ledgerPath(path: string): string {
   if (path === ':memory:') return path;

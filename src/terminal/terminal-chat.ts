@@ -6,9 +6,9 @@ import type { Frugal } from '../app.js';
 export const TERMINAL_USER = 'local';
 
 /**
- * The terminal chat: one line of input is one message, `/stats`, `/optimize` and `/model`
- * are commands, and the promise resolves at end of input. Works on a pipe and on a TTY.
- * The terminal user is the local admin.
+ * Runs the terminal chat until end of input. One line is one message, and `/stats`,
+ * `/optimize` and `/model` are commands. Works on a pipe and on a TTY. The terminal user
+ * is the local admin.
  */
 export async function runTerminalChat(frugal: Frugal, input: Readable, output: Writable): Promise<void> {
   const interactive = Boolean((input as { isTTY?: boolean }).isTTY);
@@ -45,7 +45,7 @@ export async function runTerminalChat(frugal: Frugal, input: Readable, output: W
       write(reply.text);
     } catch (error) {
       frugal.logger.error({ err: error }, 'terminal turn failed');
-      write('Something went wrong while answering; the error is in the log. Please try again.');
+      write('Failed to answer this message because of an internal error, which is in the log. Please try again.');
     }
   }
 }

@@ -55,6 +55,12 @@ describe('parseConfig', () => {
     expect(parseConfig(schemaBreaking).openai.apiKey).toBeUndefined();
   });
 
+  it('requires Slack tokens in working pairs', () => {
+    expect(() => parseConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/^Missing SLACK_APP_TOKEN or SLACK_SIGNING_SECRET/);
+    expect(() => parseConfig({ ...base, SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/^Missing SLACK_BOT_TOKEN/);
+    expect(parseConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack.signingSecret).toBe('s');
+  });
+
   it('accepts flags in the usual spellings', () => {
     expect(parseConfig({ ...base, DM_SENSITIVE: 'off' }).dmSensitive).toBe(false);
     expect(parseConfig({ ...base, CHAT_ENABLE_CACHE: 'YES' }).chat.enableCache).toBe(true);
