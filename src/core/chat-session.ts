@@ -67,6 +67,8 @@ export class ChatSession {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly conversations = new KeyedMutex();
+  /** Tokens of the system prompt message per encoding; the prompt is fixed for the session's life. */
+  private readonly systemTokens = new Map<string, number>();
 
   constructor(dependencies: ChatSessionDependencies) {
     this.options = dependencies.options;
@@ -113,12 +115,18 @@ export class ChatSession {
     const counter = tokenCounterFor(turn.route.model);
     const system: ChatMessage = { role: 'system', content: this.options.systemPrompt };
     const current: ChatMessage = { role: 'user', content: text };
-    const fixedTokens = REPLY_PRIMING_TOKENS + counter.countMessage(system) + counter.countMessage(current);
-    if (fixedTokens > this.options.maxContextTokens) return this.rejectTooLong(turn, fixedTokens);
+    let systemTokens = this.systemTokens.get(counter.encoding);
+    if (systemTokens === undefined) {
+      systemTokens = counter.countMessage(system);
+      this.systemTokens.set(counter.encoding, systemTokens);
+    }
+    const currentTokens = counter.countMessage(current);
+    const fixedTokens = REPLY_PRIMING_TOKENS + systemTokens + currentTokens;
+    if (fixedTokens > this.options.maxContextTokens) return this.rejectTooLong(turn, fixedTokens, currentTokens);
 
     if (this.options.enableCache && turn.hash) {
       const cached = await this.cache.get(workspace, turn.hash);
-      if (cached) return this.answerFromCache(turn, cached.answer, cached.costPico, counter.countMessage(current));
+      if (cached) return this.answerFromCache(turn, cached.answer, cached.costPico, currentTokens);
     }
 
     const window = await this.history.window(
@@ -143,7 +151,7 @@ export class ChatSession {
     const cost = price ? costPico(price, completion.usage) : 0;
     const at = this.now().getTime();
     const stored: StoredMessage[] = [
-      { role: 'user', content: text, at, tokens: { [counter.encoding]: counter.countMessage(current) } },
+      { role: 'user', content: text, at, tokens: { [counter.encoding]: currentTokens } },
       { role: 'assistant', content: completion.text, at, tokens: { [counter.encoding]: counter.countMessage({ role: 'assistant', content: completion.text }) } },
     ];
     await this.history.append(conversation, stored);
@@ -180,14 +188,13 @@ export class ChatSession {
     return { kind: 'cache_hit', text: answer, model: turn.route.model, costUsd: 0 };
   }
 
-  private rejectTooLong(turn: TurnContext, fixedTokens: number): TurnReply {
-    const systemAndOverhead = fixedTokens - tokenCounterFor(turn.route.model).countMessage({ role: 'user', content: turn.text });
-    const limit = this.options.maxContextTokens - systemAndOverhead;
+  private rejectTooLong(turn: TurnContext, fixedTokens: number, messageTokens: number): TurnReply {
+    const limit = this.options.maxContextTokens - (fixedTokens - messageTokens);
     this.writeLedger(turn, { outcome: 'too_long', usage: NO_USAGE, costPico: 0, historyMessages: 0 });
     return {
       kind: 'notice',
       text:
-        `Your message is too long: it needs ${fixedTokens - systemAndOverhead} tokens, and one message can use at most ` +
+        `Your message is too long: it needs ${messageTokens} tokens, and one message can use at most ` +
         `${limit} (CHAT_MAX_CONTEXT_TOKENS is ${this.options.maxContextTokens}, including the system prompt). ` +
         'Please shorten it or split it into several messages.',
       costUsd: 0,

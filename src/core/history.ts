@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
 
+import { LruMap } from './lru-map.js';
 import type { EncodingName, TokenCounter } from './tokens.js';
 import type { ChatMessage, Role } from './types.js';
 
@@ -24,24 +25,47 @@ export interface HistoryWindow {
   storedCount: number;
 }
 
+interface RecentMessages {
+  count: number;
+  /** The newest stored messages, oldest first; at most `recentMessages` of them. */
+  newest: StoredMessage[];
+}
+
+/** Conversations whose newest messages are kept in memory, and how many messages each. */
+export interface HistoryMemoryOptions {
+  conversations: number;
+  recentMessages: number;
+}
+
 /**
  * The full history of every conversation, one key per message, so that a turn reads only the
- * messages its window can use however long the conversation is.
+ * messages its window can use however long the conversation is. The newest messages of recently
+ * active conversations are also kept in memory, which saves the store reads on most turns.
+ *
+ * NOTE: the memory copy assumes this process is the only writer of the store, which holds for a
+ * sqlite store; a store shared by several processes needs the reads instead.
  */
 export class HistoryStore {
-  constructor(private readonly kv: Keyv) {}
+  private readonly recent: LruMap<string, RecentMessages>;
+  private readonly recentMessages: number;
+
+  constructor(
+    private readonly kv: Keyv,
+    memory: HistoryMemoryOptions = { conversations: 10_000, recentMessages: 10 },
+  ) {
+    this.recent = new LruMap(memory.conversations);
+    this.recentMessages = memory.recentMessages;
+  }
 
   /**
    * Returns the newest stored messages that fit both limits, oldest first. The window stops at
    * the first message, going back in time, that would exceed `maxTokens`.
    */
   async window(conversation: string, maxMessages: number, maxTokens: number, counter: TokenCounter): Promise<HistoryWindow> {
-    const head = (await this.kv.get<ConversationHead>(headKey(conversation))) ?? { count: 0 };
-    const first = Math.max(0, head.count - maxMessages);
-    if (maxMessages === 0 || head.count === 0) return { messages: [], tokens: 0, storedCount: head.count };
-    const keys: string[] = [];
-    for (let seq = first; seq < head.count; seq++) keys.push(messageKey(conversation, seq));
-    const stored = await this.kv.getMany<StoredMessage>(keys);
+    const count = await this.count(conversation);
+    if (maxMessages === 0 || count === 0) return { messages: [], tokens: 0, storedCount: count };
+    const first = Math.max(0, count - maxMessages);
+    const stored = await this.read(conversation, first, count);
 
     const selected: StoredMessage[] = [];
     let tokens = 0;
@@ -54,21 +78,47 @@ export class HistoryStore {
       selected.push(message);
     }
     selected.reverse();
-    return { messages: selected, tokens, storedCount: head.count };
+    return { messages: selected, tokens, storedCount: count };
   }
 
   /** Appends messages to a conversation. Callers serialize appends per conversation. */
   async append(conversation: string, messages: StoredMessage[]): Promise<void> {
-    const key = headKey(conversation);
-    const head = (await this.kv.get<ConversationHead>(key)) ?? { count: 0 };
-    await this.kv.setMany(messages.map((message, i) => ({ key: messageKey(conversation, head.count + i), value: message })));
-    await this.kv.set(key, { count: head.count + messages.length });
+    const count = await this.count(conversation);
+    const entries: { key: string; value: StoredMessage | ConversationHead }[] = messages.map((message, i) => ({
+      key: messageKey(conversation, count + i),
+      value: message,
+    }));
+    entries.push({ key: headKey(conversation), value: { count: count + messages.length } });
+    await this.kv.setMany(entries);
+    const known = this.recent.get(conversation);
+    const newest = [...(known?.count === count ? known.newest : []), ...messages].slice(-this.recentMessages);
+    this.recent.set(conversation, { count: count + messages.length, newest });
+  }
+
+  /** Returns the number of stored messages of a conversation. */
+  async count(conversation: string): Promise<number> {
+    const known = this.recent.get(conversation);
+    if (known) return known.count;
+    const head = (await this.kv.get<ConversationHead>(headKey(conversation))) ?? { count: 0 };
+    this.recent.set(conversation, { count: head.count, newest: [] });
+    return head.count;
+  }
+
+  /** Reads the messages numbered from `first` up to but excluding `end`, from memory where it has them. */
+  private async read(conversation: string, first: number, end: number): Promise<(StoredMessage | undefined)[]> {
+    const known = this.recent.get(conversation);
+    if (known && known.count === end && end - first <= known.newest.length) {
+      return known.newest.slice(known.newest.length - (end - first));
+    }
+    const keys: string[] = [];
+    for (let seq = first; seq < end; seq++) keys.push(messageKey(conversation, seq));
+    return this.kv.getMany<StoredMessage>(keys);
   }
 
   /** Returns every stored message of a conversation, oldest first. */
   async all(conversation: string): Promise<StoredMessage[]> {
-    const head = (await this.kv.get<ConversationHead>(headKey(conversation))) ?? { count: 0 };
-    const keys = Array.from({ length: head.count }, (_, seq) => messageKey(conversation, seq));
+    const count = await this.count(conversation);
+    const keys = Array.from({ length: count }, (_, seq) => messageKey(conversation, seq));
     const stored = keys.length ? await this.kv.getMany<StoredMessage>(keys) : [];
     return stored.filter((message): message is StoredMessage => message !== undefined);
   }

@@ -14,11 +14,14 @@ export const TOKENS_PER_NAME = 1;
 export const REPLY_PRIMING_TOKENS = 3;
 
 /**
- * Pieces at most this many bytes long are merged with js-tiktoken's own quadratic loop,
- * which is fastest for the short pieces of ordinary text. Longer pieces, such as a pasted
- * base64 blob or a CJK paragraph, go through the heap-based merge below.
+ * Pieces at most this many bytes long are merged with a quadratic loop, which is fastest for
+ * the short pieces of ordinary text. Longer pieces, such as a pasted base64 blob or a CJK
+ * paragraph, go through the heap-based merge below.
  */
 const SHORT_PIECE_BYTES = 64;
+
+/** Distinct short pieces whose counts are remembered; the memory is cleared when it is full. */
+const PIECE_CACHE_SIZE = 50_000;
 
 /**
  * Returns the encoding the API uses for a model. gpt-4 and gpt-3.5 use cl100k_base; the
@@ -47,6 +50,8 @@ export class TokenCounter {
   private readonly pattern: RegExp;
   private readonly maxTokenBytes: number;
   private readonly textEncoder = new TextEncoder();
+  /** Token counts of recently seen short pieces, since ordinary text repeats the same words. */
+  private readonly pieceCounts = new Map<string, number>();
 
   constructor(encoding: EncodingName) {
     this.encoding = encoding;
@@ -71,11 +76,20 @@ export class TokenCounter {
     let total = 0;
     this.pattern.lastIndex = 0;
     for (const match of text.matchAll(this.pattern)) {
+      const known = this.pieceCounts.get(match[0]);
+      if (known !== undefined) {
+        total += known;
+        continue;
+      }
       const piece = this.textEncoder.encode(match[0]);
+      let tokens: number;
+      if (this.ranks.has(piece.join(','))) tokens = 1;
+      else if (piece.length <= SHORT_PIECE_BYTES) tokens = this.countShortPiece(piece);
+      else tokens = this.countLongPiece(piece);
+      total += tokens;
       if (piece.length <= SHORT_PIECE_BYTES) {
-        total += this.ranks.has(piece.join(',')) ? 1 : this.tiktoken.encode(match[0], [], []).length;
-      } else {
-        total += this.countLongPiece(piece);
+        if (this.pieceCounts.size >= PIECE_CACHE_SIZE) this.pieceCounts.clear();
+        this.pieceCounts.set(match[0], tokens);
       }
     }
     return total;
@@ -93,6 +107,28 @@ export class TokenCounter {
     let total = REPLY_PRIMING_TOKENS;
     for (const message of messages) total += this.countMessage(message);
     return total;
+  }
+
+  /**
+   * Byte-pair merge by repeated scans, the same loop as js-tiktoken's: quadratic in the piece's
+   * length, and the fastest way for the few bytes of an ordinary word.
+   */
+  private countShortPiece(piece: Uint8Array): number {
+    const starts = Array.from({ length: piece.length + 1 }, (_, i) => i);
+    while (starts.length > 2) {
+      let bestRank = Infinity;
+      let bestIndex = -1;
+      for (let i = 0; i < starts.length - 2; i++) {
+        const rank = this.ranks.get(Array.prototype.join.call(piece.subarray(starts[i]!, starts[i + 2]!), ','));
+        if (rank !== undefined && rank < bestRank) {
+          bestRank = rank;
+          bestIndex = i;
+        }
+      }
+      if (bestIndex < 0) break;
+      starts.splice(bestIndex + 1, 1);
+    }
+    return starts.length - 1;
   }
 
   /**
