@@ -39,11 +39,11 @@ async function describeModels(session: CommandContext['session'], workspace: str
   const router = session.router;
   const lines = [
     settings.model
-      ? `This workspace is pinned to *${settings.model}*. An admin can run \`/model auto\` to return to routing.`
+      ? `This workspace is pinned to **${settings.model}**. An admin can run \`/model auto\` to return to routing.`
       : `This workspace uses automatic routing: simple questions go to ${router.modelFor('simple')}, ` +
         `others to ${router.modelFor('default')}, complex ones to ${router.modelFor('complex')}.`,
     '',
-    '*Models and prices* (USD per 1M tokens: input / cached input / output)',
+    '**Models and prices** (USD per 1M tokens: input / cached input / output)',
   ];
   const known = session.prices.knownModels();
   for (const name of known.slice(0, LISTED_MODELS)) {

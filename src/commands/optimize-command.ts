@@ -67,7 +67,7 @@ export function optimizeCommand({ session, workspace, now }: CommandContext): st
     });
   }
 
-  const lines = [`*Suggestions from the last ${OPTIMIZE_PERIOD_DAYS} days*`];
+  const lines = [`**Suggestions from the last ${OPTIMIZE_PERIOD_DAYS} days**`];
   suggestions.sort((a, b) => b.savedPico - a.savedPico);
   suggestions.forEach((suggestion, i) => lines.push(`${i + 1}. ${suggestion.text}`));
 

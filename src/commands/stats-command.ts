@@ -24,7 +24,7 @@ export function statsCommand({ request, session, workspace, isAdmin, now }: Comm
   const ledger = session.store.ledger;
   const mine = ledger.userTotals(workspace, request.userId, now);
   const lines = [
-    '*Your usage*',
+    '**Your usage**',
     periodLine('Today (UTC)', mine.today),
     periodLine('This month', mine.month),
     periodLine('All time', mine.total),
@@ -37,7 +37,7 @@ export function statsCommand({ request, session, workspace, isAdmin, now }: Comm
   const { month } = periodKeys(now);
   lines.push(
     '',
-    '*Workspace*',
+    '**Workspace**',
     periodLine('Today (UTC)', all.today),
     periodLine('This month', all.month),
     periodLine('All time', all.total),
@@ -47,19 +47,19 @@ export function statsCommand({ request, session, workspace, isAdmin, now }: Comm
 
   const users = ledger.topUsers(workspace, 'all', TOP_LIMIT);
   if (users.length > 0) {
-    lines.push('', '*Top users (all time)*');
+    lines.push('', '**Top users (all time)**');
     users.forEach((user, i) => lines.push(`${i + 1}. ${user.id}: ${formatUsd(user.costPico)} over ${user.turns} messages`));
   }
   const models = ledger.modelBreakdown(workspace, month);
   if (models.length > 0) {
-    lines.push('', '*Models this month*');
+    lines.push('', '**Models this month**');
     for (const model of models) {
       lines.push(`- ${model.id}: ${model.turns} messages, ${formatUsd(model.costPico)}, ${model.promptTokens} prompt tokens (${model.cachedTokens} cached), ${model.completionTokens} completion tokens`);
     }
   }
   const conversations = ledger.topConversations(workspace, TOP_LIMIT);
   if (conversations.length > 0) {
-    lines.push('', '*Most expensive conversations*');
+    lines.push('', '**Most expensive conversations**');
     conversations.forEach((conversation, i) =>
       lines.push(`${i + 1}. ${conversation.id}: ${formatUsd(conversation.costPico)} over ${conversation.turns} messages`),
     );

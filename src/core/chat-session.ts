@@ -120,9 +120,10 @@ export class ChatSession {
       systemTokens = counter.countMessage(system);
       this.systemTokens.set(counter.encoding, systemTokens);
     }
-    const currentTokens = counter.countMessage(current);
+    const messageBudget = this.options.maxContextTokens - REPLY_PRIMING_TOKENS - systemTokens;
+    const currentTokens = counter.countMessageUpTo(current, messageBudget);
+    if (currentTokens > messageBudget) return this.rejectTooLong(turn, messageBudget);
     const fixedTokens = REPLY_PRIMING_TOKENS + systemTokens + currentTokens;
-    if (fixedTokens > this.options.maxContextTokens) return this.rejectTooLong(turn, fixedTokens, currentTokens);
 
     if (this.options.enableCache && turn.hash) {
       const cached = await this.cache.get(workspace, turn.hash);
@@ -188,14 +189,13 @@ export class ChatSession {
     return { kind: 'cache_hit', text: answer, model: turn.route.model, costUsd: 0 };
   }
 
-  private rejectTooLong(turn: TurnContext, fixedTokens: number, messageTokens: number): TurnReply {
-    const limit = this.options.maxContextTokens - (fixedTokens - messageTokens);
+  private rejectTooLong(turn: TurnContext, limit: number): TurnReply {
     this.writeLedger(turn, { outcome: 'too_long', usage: NO_USAGE, costPico: 0, historyMessages: 0 });
     return {
       kind: 'notice',
       text:
-        `Your message is too long: it needs ${messageTokens} tokens, and one message can use at most ` +
-        `${limit} (CHAT_MAX_CONTEXT_TOKENS is ${this.options.maxContextTokens}, including the system prompt). ` +
+        `Your message is too long: one message can use at most ${limit} tokens here ` +
+        `(CHAT_MAX_CONTEXT_TOKENS is ${this.options.maxContextTokens}, including the system prompt). ` +
         'Please shorten it or split it into several messages.',
       costUsd: 0,
     };

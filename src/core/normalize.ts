@@ -23,7 +23,7 @@ export function cleanMessageText(text: string, botMentions: readonly string[] = 
  * Slack and Discord markup: user, role and channel mentions (`<@U1>`, `<@!1>`, `<@&1>`,
  * `<#C1|name>`), broadcast mentions (`<!here>`) and labelled links (`<https://x|label>`).
  */
-const PLATFORM_ENTITY = /<(?:[@#!][^>\s|]*|(?:https?|mailto):[^>\s|]*)(?:\|([^>]*))?>/g;
+const PLATFORM_ENTITY = /<(?:[@#!][^>\s|]{0,100}|(?:https?|mailto):[^>\s|]{0,2000})(?:\|([^>]{0,500}))?>/g;
 
 /**
  * Normalizes a question into the form its cache key is built from: platform entities

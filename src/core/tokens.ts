@@ -72,10 +72,20 @@ export class TokenCounter {
 
   /** Counts the tokens of a text. Special-token strings such as `<|endoftext|>` count as plain text, as in user content. */
   count(text: string): number {
+    return this.countUpTo(text, Infinity);
+  }
+
+  /**
+   * Counts the tokens of a text, stopping early once the count passes `limit`, so that an
+   * oversized paste costs little to reject. The result is exact when it is at most `limit`.
+   */
+  countUpTo(text: string, limit: number): number {
     if (text.length === 0) return 0;
+    // Every token covers at most maxTokenBytes bytes, so longer texts cannot fit the limit.
+    if (Number.isFinite(limit) && text.length > (limit + 1) * this.maxTokenBytes) return limit + 1;
     let total = 0;
-    this.pattern.lastIndex = 0;
     for (const match of text.matchAll(this.pattern)) {
+      if (total > limit) return total;
       const known = this.pieceCounts.get(match[0]);
       if (known !== undefined) {
         total += known;
@@ -100,6 +110,12 @@ export class TokenCounter {
     let tokens = TOKENS_PER_MESSAGE + this.count(message.role) + this.count(message.content);
     if (message.name !== undefined) tokens += this.count(message.name) + TOKENS_PER_NAME;
     return tokens;
+  }
+
+  /** Counts one message like countMessage, stopping early once the count passes `limit`. */
+  countMessageUpTo(message: ChatMessage, limit: number): number {
+    const overhead = TOKENS_PER_MESSAGE + this.count(message.role) + (message.name === undefined ? 0 : this.count(message.name) + TOKENS_PER_NAME);
+    return overhead + this.countUpTo(message.content, Math.max(0, limit - overhead));
   }
 
   /** Counts a whole chat request's prompt tokens, reply priming included. */

@@ -29,11 +29,11 @@ describe('/stats', () => {
     const text = await h.frugal.commands.run(command('stats'));
     const rows = h.frugal.store.ledger.userTotals('slack:T1', 'U1', new Date());
     expect(rows.total.turns).toBe(2);
-    expect(text).toContain('*Your usage*');
+    expect(text).toContain('**Your usage**');
     expect(text).toMatch(/Today \(UTC\): \$0\.0000\d+ over 2 messages/);
     expect(text).toContain('Cache: 1 hit (50.0% of messages)');
     expect(text).not.toContain('$0.00 ');
-    expect(text).not.toContain('*Workspace*');
+    expect(text).not.toContain('**Workspace**');
   });
 
   it('shows admins workspace totals, top users, models and conversations', async () => {
@@ -42,12 +42,12 @@ describe('/stats', () => {
     await h.frugal.session.handle(turn('How do I export my invoices?', { conversationId: 'a' }));
     await h.frugal.session.handle(turn('Compare the Pro and Team plans', { conversationId: 'b', userId: 'U2' }));
     const text = await h.frugal.commands.run(command('stats', '', { userId: 'UADMIN' }));
-    expect(text).toContain('*Workspace*');
+    expect(text).toContain('**Workspace**');
     expect(text).toMatch(/All time: \$0\.\d+ over 2 messages/);
     expect(text).toMatch(/1\. U2: \$0\.\d+ over 1 messages/);
     expect(text).toMatch(/- gpt-4o: 1 messages/);
     expect(text).toMatch(/- gpt-4o-mini: 1 messages/);
-    expect(text).toContain('*Most expensive conversations*');
+    expect(text).toContain('**Most expensive conversations**');
     expect(text.indexOf('1. b:')).toBeGreaterThan(0);
   });
 });
@@ -80,7 +80,7 @@ describe('/model', () => {
     harness = await startHarness({ ADMIN_USER_IDS: 'slack:U1' });
     const h = harness;
     expect(await h.frugal.commands.run(command('model', 'gpt-4o'))).toContain('now uses gpt-4o');
-    expect(await h.frugal.commands.run(command('model'))).toContain('pinned to *gpt-4o*');
+    expect(await h.frugal.commands.run(command('model'))).toContain('pinned to **gpt-4o**');
     expect(await h.frugal.session.settings.get('slack:T2')).toEqual({});
     expect(await h.frugal.commands.run(command('model', 'AUTO'))).toContain('back on automatic routing');
     expect(await h.frugal.session.settings.get('slack:T1')).toEqual({});
@@ -94,7 +94,7 @@ describe('/optimize', () => {
     await h.frugal.commands.run(command('model', 'gpt-4o', { isPlatformAdmin: true }));
     for (let i = 0; i < 4; i++) await h.frugal.session.handle(turn('thanks!', { conversationId: `c${i}` }));
     const text = await h.frugal.commands.run(command('optimize'));
-    expect(text).toContain('*Suggestions from the last 30 days*');
+    expect(text).toContain('**Suggestions from the last 30 days**');
     expect(text).toMatch(/4 simple questions ran on gpt-4o \(\$0\.\d+\); on gpt-4o-mini they would have cost \$0\.\d+/);
     expect(text).toContain('`/model auto`');
     expect(text).toMatch(/paid answers repeated 1 questions/);

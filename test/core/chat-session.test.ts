@@ -71,10 +71,32 @@ describe('ChatSession history window', () => {
     const h = harness;
     const reply = await h.frugal.session.handle(message('please read this '.repeat(100)));
     expect(reply.kind).toBe('notice');
-    expect(reply.text).toMatch(/too long: it needs \d+ tokens, and one message can use at most \d+/);
+    expect(reply.text).toMatch(/too long: one message can use at most \d+ tokens here/);
     expect(reply.text).toContain('CHAT_MAX_CONTEXT_TOKENS is 200');
     expect(h.openai.attemptCount).toBe(0);
     expect(ledgerRows(h)[0]!.outcome).toBe('too_long');
+  });
+
+  it('rejects a megabyte paste without counting all of it', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const reply = await h.frugal.session.handle(message('x'.repeat(1_000_000)));
+    expect(reply.kind).toBe('notice');
+    expect(reply.text).toContain('too long');
+    expect(h.openai.attemptCount).toBe(0);
+  });
+
+  it('accepts a message exactly at the budget', async () => {
+    harness = await startHarness({ CHAT_MAX_CONTEXT_TOKENS: '200', CHAT_ENABLE_CACHE: 'false' });
+    const h = harness;
+    const counter = (await import('../../src/core/tokens.js')).tokenCounterFor('gpt-4o-mini');
+    const fixed = 3 + counter.countMessage({ role: 'system', content: h.frugal.config.chat.systemPrompt });
+    const words: string[] = [];
+    while (counter.countMessage({ role: 'user', content: words.join(' ') }) < 200 - fixed) words.push('word');
+    const text = words.join(' ');
+    expect(counter.countMessage({ role: 'user', content: text }) + fixed).toBe(200);
+    expect((await h.frugal.session.handle(message(text))).kind).toBe('answer');
+    expect((await h.frugal.session.handle(message(`${text} word`, { conversationId: 'other' }))).kind).toBe('notice');
   });
 
   it('answers an empty mention with a hint and no model call', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { cleanMessageText, normalizeQuestion } from '../../src/core/normalize.js';
+import { Router } from '../../src/core/router.js';
 import { detectPersonalData } from '../../src/core/sensitive.js';
 
 describe('detectPersonalData', () => {
@@ -52,5 +53,35 @@ describe('cleanMessageText', () => {
 
   it('keeps other mentions for the model', () => {
     expect(cleanMessageText('<@UBOT> ask <@U2> about it', ['<@UBOT>'])).toBe('ask <@U2> about it');
+  });
+});
+
+describe('text checks on hostile input', () => {
+  // Each check must stay linear: a quadratic regex would take minutes on these and time the test out.
+  const router = new Router({
+    defaultModel: 'gpt-4o-mini',
+    cheapModel: 'gpt-4o-mini',
+    strongModel: 'gpt-4o',
+    maxTokensSimple: 150,
+    maxTokensDefault: 300,
+    maxTokensComplex: 500,
+    complexMinWords: 10_000_000,
+  });
+  const hostile = [
+    'x'.repeat(200_000),
+    'a1B'.repeat(70_000),
+    '<@|'.repeat(70_000),
+    '<https://'.repeat(25_000),
+    '1 '.repeat(100_000),
+    'a.'.repeat(100_000) + '@',
+    '2x'.repeat(100_000) + '!',
+    '@'.repeat(200_000),
+  ];
+
+  it.each(hostile.map((text) => [text.slice(0, 12), text]))('checks %j… in linear time', (_label, text) => {
+    expect(Array.isArray(detectPersonalData(text))).toBe(true);
+    expect(typeof normalizeQuestion(text)).toBe('string');
+    expect(typeof cleanMessageText(text, ['<@UBOT>'])).toBe('string');
+    expect(['simple', 'default', 'complex']).toContain(router.classify(text).queryClass);
   });
 });
