@@ -9,8 +9,11 @@ export interface RecordedCall {
   authorization?: string;
 }
 
-/** A scripted failure: a Slack error code in an `ok: false` answer, or HTTP 429 with Retry-After. */
-export type Failure = { error: string } | { status: 429; retryAfter: number };
+/**
+ * A scripted answer: a Slack error code in an `ok: false` answer, HTTP 429 with Retry-After,
+ * or `pass` for a normal answer, which lets a later call of the method fail.
+ */
+export type Failure = { error: string } | { status: 429; retryAfter: number } | 'pass';
 
 export interface StandInUser {
   is_admin?: boolean;
@@ -104,15 +107,15 @@ export class SlackApiStandIn {
     this.calls.push({ method, args, authorization: request.headers.authorization });
 
     const failure = this.failures.get(method)?.shift();
-    if (failure && 'status' in failure) {
+    if (failure === undefined || failure === 'pass') {
+      json(200, this.answer(method, args));
+      return;
+    }
+    if ('status' in failure) {
       json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
       return;
     }
-    if (failure) {
-      json(200, { ok: false, error: failure.error });
-      return;
-    }
-    json(200, this.answer(method, args));
+    json(200, { ok: false, error: failure.error });
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
