@@ -53,7 +53,7 @@ function storeKey(key: string): string {
   return `slack:delivery:${key}`;
 }
 
-/** The delivery keys of one Slack message: its event id and its channel and ts. */
+/** Builds the delivery keys of one Slack message: its event id and its channel and ts. */
 export function deliveryKeys(teamId: string, channel: string, ts: string, eventId: string | undefined): string[] {
   const keys = [`message:${teamId}:${channel}:${ts}`];
   if (eventId) keys.push(`event:${eventId}`);

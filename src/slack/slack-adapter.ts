@@ -62,6 +62,8 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
     botId: bot.botId,
     botUserId: bot.userId,
     tokenVerificationEnabled: false,
+    // The core keeps conversation state, so Bolt's in-memory conversation store stays off.
+    convoStore: false,
     logger: libraryLogger,
     clientOptions,
     ...(appToken ? { socketMode: true, appToken } : { signingSecret, endpoints: EVENTS_PATH }),
@@ -143,7 +145,7 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
   };
 }
 
-/** Calls auth.test for the bot's user id and bot id, and turns its failure into a message that says the fix. */
+/** Calls auth.test for the bot's user id and bot id, and turns its failure into a message that names the fix. */
 async function identifyBot(client: webApi.WebClient): Promise<BotIdentity & { teamId?: string }> {
   try {
     const result = await client.auth.test();

@@ -2,7 +2,7 @@ import { LogLevel, type Logger as BoltLogger, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 
 /**
- * Retries of one Web API call on connection errors and HTTP 5xx answers: 2 retries, 1 s
+ * Retries of one Web API call on connection errors and HTTP 5xx responses: 2 retries, 1 s
  * then 2 s apart. @slack/web-api 7 defaults to 10 retries over about 30 minutes, which would
  * hold a turn that long. Rate-limited calls are not retried by this policy: see callSlack.
  */
@@ -12,8 +12,8 @@ export const SLACK_RETRY_POLICY = { retries: 2, factor: 2, minTimeout: 1000, max
 export const SLACK_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * Longest Retry-After, in seconds, that callSlack waits for before retrying a rate-limited
- * call. A longer one fails the call at once, so a handler never waits minutes for Slack.
+ * Maximum Retry-After, in seconds, that callSlack waits before retrying a rate-limited call.
+ * A longer one fails the call at once, so rate limits hold one call for at most 20 seconds.
  */
 export const MAX_RETRY_AFTER_SECONDS = 10;
 
@@ -37,7 +37,7 @@ export function slackClientOptions(apiUrl: string | undefined, logger: BoltLogge
   };
 }
 
-/** The Slack error code of a failed Web API call, such as `not_in_channel`, `ratelimited` or `request_error`. */
+/** Returns the Slack error code of a failed Web API call, such as `not_in_channel`, `ratelimited` or `request_error`. */
 export function slackErrorCode(error: unknown): string {
   const coded = error as Partial<webApi.WebAPICallError> & { data?: { error?: string } };
   switch (coded?.code) {

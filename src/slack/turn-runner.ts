@@ -15,10 +15,13 @@ export const THINKING_TEXT = 'Thinking…';
 
 export const TURN_FAILED_REPLY = 'Something went wrong while answering, and the error is in the log. Please try again.';
 
+/** Shown when the model returns no text, because Slack rejects an empty section block. */
+export const EMPTY_ANSWER_REPLY = 'The model returned an empty answer. Please rephrase the question.';
+
 /** How long a thread the bot answered keeps getting follow-ups without a mention: 30 days, in milliseconds. */
 export const FOLLOWED_THREAD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
-/** Where one delivery came from, for the log. */
+/** Delivery details of one event, for the log. */
 export interface DeliveryInfo {
   eventId?: string;
   eventType: string;
@@ -104,8 +107,8 @@ export class TurnRunner {
 
   /** Replaces the placeholder with the first part of the answer and posts the rest in the same thread. */
   private async deliver(target: TurnTarget, placeholderTs: string, markdown: string, ids: Record<string, unknown>): Promise<void> {
-    const parts = splitMrkdwn(markdownToMrkdwn(markdown));
-    const [first = THINKING_TEXT, ...rest] = parts;
+    const rendered = markdownToMrkdwn(markdown);
+    const [first = EMPTY_ANSWER_REPLY, ...rest] = rendered.trim() === '' ? [] : splitMrkdwn(rendered);
     try {
       await callSlack(this.logger, 'chat.update', () =>
         this.client.chat.update({ channel: target.channel, ts: placeholderTs, ...messageContent(first) }),
@@ -175,7 +178,7 @@ function followedThreadKey(target: TurnTarget): string {
 }
 
 /**
- * The text and blocks of one message: a single mrkdwn section (at most 3,000 characters,
+ * Builds the text and blocks of one message: a single mrkdwn section (at most 3,000 characters,
  * which splitMrkdwn guarantees) and the same text as the notification fallback.
  */
 export function messageContent(mrkdwn: string): { text: string; blocks: webApi.KnownBlock[] } {

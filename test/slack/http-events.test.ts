@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
 import { BOT_USER_ID, type RecordedCall, TEAM_ID } from './slack-api-stand-in.js';
-import { envelope, fixtures, startTestbed, type Testbed } from './slack-testbed.js';
+import { envelope, fixtures, sign, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
 
 const WORKSPACE = `slack:${TEAM_ID}`;
 const CHANNEL = 'C123ABC456';
 const USER = 'U061F7AUR';
 
-/** The text of what the bot finally shows: the placeholder's chat.update plus later posts. */
+/** Returns the texts the bot finally shows: the placeholder's chat.update plus later posts. */
 function shownTexts(testbed: Testbed): string[] {
   return testbed.slack.calls
     .filter((call) => call.method === 'chat.update' || (call.method === 'chat.postMessage' && call.args.text !== THINKING_TEXT))
@@ -112,7 +112,6 @@ describe('slack HTTP mode', () => {
   it('rejects a stale timestamp', async () => {
     const body = JSON.stringify(envelope({ ts: '1515450001.000701', text: `<@${BOT_USER_ID}> replayed` }));
     const stale = Math.floor(Date.now() / 1000) - 60 * 60;
-    const { sign, SIGNING_SECRET } = await import('./slack-testbed.js');
     const response = await fetch(testbed.eventsUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(stale), 'x-slack-signature': sign(SIGNING_SECRET, stale, body) },

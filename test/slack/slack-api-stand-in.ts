@@ -10,8 +10,8 @@ export interface RecordedCall {
 }
 
 /**
- * A scripted answer: a Slack error code in an `ok: false` answer, HTTP 429 with Retry-After,
- * or `pass` for a normal answer, which lets a later call of the method fail.
+ * A scripted response: a Slack error code in an `ok: false` response, HTTP 429 with Retry-After,
+ * or `pass` for a normal response, which lets a later call of the method fail.
  */
 export type Failure = { error: string } | { status: 429; retryAfter: number } | 'pass';
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
 import { SlackStartError, startSlack } from '../../src/slack/slack-adapter.js';
-import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
+import { EMPTY_ANSWER_REPLY, THINKING_TEXT } from '../../src/slack/turn-runner.js';
 import { startHarness } from '../support/frugal-harness.js';
 import { BOT_USER_ID, SlackApiStandIn } from './slack-api-stand-in.js';
 import { envelope, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
@@ -90,6 +90,13 @@ describe('slack API errors', () => {
     await testbed.postEvent(mention('1515452600.000100'));
     await testbed.settle();
     expect(testbed.slack.callsOf('chat.update')[0]!.args.text).toBe(MODEL_UNAVAILABLE_REPLY);
+  });
+
+  it('replaces an empty answer with a notice', async () => {
+    testbed.harness.openai.behaviour.reply = () => '';
+    await testbed.postEvent(mention('1515452650.000100'));
+    await testbed.settle();
+    expect(testbed.slack.callsOf('chat.update')[0]!.args.text).toBe(EMPTY_ANSWER_REPLY);
   });
 
   it('logs a revoked token without crashing', async () => {
