@@ -41,7 +41,7 @@ describe('slack API errors', () => {
   });
 
   it('retries a rate-limited call after Retry-After', async () => {
-    testbed.slack.failNext('chat.postMessage', { status: 429, retryAfter: 0 });
+    testbed.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     await testbed.postEvent(mention('1515452200.000100'));
     await testbed.settle();
 
@@ -49,7 +49,9 @@ describe('slack API errors', () => {
     expect(posts).toHaveLength(2);
     expect(posts[1]!.args.text).toBe(THINKING_TEXT);
     expect(testbed.slack.callsOf('chat.update')[0]!.args.text).toBe('You asked: where is the river?');
-    expect(testbed.harness.logs.withMessage('slack call rate limited; retrying')).toHaveLength(1);
+    const retries = testbed.harness.logs.withMessage('slack call rate limited; retrying');
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toMatchObject({ method: 'chat.postMessage', retryAfter: 1 });
   });
 
   it('gives up on a long Retry-After at once', async () => {
