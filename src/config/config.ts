@@ -111,6 +111,7 @@ export const VARIABLES = {
   SLACK_APP_TOKEN: { schema: optionalText(), allowed: 'an app-level token starting with xapp-' },
   SLACK_SIGNING_SECRET: { schema: optionalText(), allowed: "the app's signing secret" },
   SLACK_API_URL: { schema: httpUrl().optional(), allowed: 'an http:// or https:// URL such as https://slack.com/api' },
+  SLACK_ANSWER_BOTS: { schema: flag(), allowed: 'true or false', default: 'false' },
   PORT: { schema: wholeNumber(0, 65_535), allowed: 'a port number from 0 to 65535', default: '3000' },
   DISCORD_TOKEN: { schema: optionalText(), allowed: 'a Discord bot token' },
   DISCORD_APPLICATION_ID: { schema: optionalText(), allowed: "the Discord application's id" },
@@ -144,7 +145,15 @@ export interface Config {
   adminUserIds: string[];
   storeUrl: string;
   logLevel: (typeof LOG_LEVELS)[number];
-  slack: { botToken?: string; appToken?: string; signingSecret?: string; apiUrl?: string; port: number };
+  slack: {
+    botToken?: string;
+    appToken?: string;
+    signingSecret?: string;
+    apiUrl?: string;
+    /** Whether messages from other bots are answered; the bot's own messages never are. */
+    answerBots: boolean;
+    port: number;
+  };
   discord: { token?: string; applicationId?: string; guildId?: string; apiUrl?: string };
 }
 
@@ -231,6 +240,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       appToken: values.SLACK_APP_TOKEN,
       signingSecret: values.SLACK_SIGNING_SECRET,
       apiUrl: values.SLACK_API_URL,
+      answerBots: values.SLACK_ANSWER_BOTS,
       port: values.PORT,
     },
     discord: {

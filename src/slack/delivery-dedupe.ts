@@ -1,0 +1,61 @@
+import type Keyv from 'keyv';
+
+/**
+ * How long a delivery key is kept, in milliseconds. Slack retries an unacknowledged event
+ * three times within about five minutes, so one hour covers every retry with room to spare.
+ */
+export const DELIVERY_KEY_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Claims deliveries so that each user message is answered once, whatever Slack sends:
+ * HTTP and Socket Mode retries share the event id, and the `app_mention` and `message`
+ * events that one mention produces share the channel and ts. Keys live in the store, so a
+ * restarted process still recognizes a retry, and in memory, so that two events that arrive
+ * together in one process cannot both pass the store lookup.
+ */
+export class DeliveryDedupe {
+  private readonly claimed = new Map<string, number>();
+
+  constructor(
+    private readonly kv: Keyv,
+    private readonly ttlMs = DELIVERY_KEY_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Returns true when none of the keys was claimed before, and claims them all.
+   * NOTE: across processes that share one store the lookup and the write are two steps, so two
+   * processes receiving the same event in the same instant can both answer it.
+   */
+  async claim(keys: readonly string[]): Promise<boolean> {
+    this.prune();
+    if (keys.some((key) => this.claimed.has(key))) return false;
+    const expiresAt = this.now() + this.ttlMs;
+    for (const key of keys) this.claimed.set(key, expiresAt);
+
+    const stored = await Promise.all(keys.map((key) => this.kv.get(storeKey(key))));
+    if (stored.some((value) => value !== undefined)) return false;
+    await Promise.all(keys.map((key) => this.kv.set(storeKey(key), expiresAt, this.ttlMs)));
+    return true;
+  }
+
+  private prune(): void {
+    const now = this.now();
+    // Every key gets the same TTL, so insertion order is expiry order.
+    for (const [key, expiresAt] of this.claimed) {
+      if (expiresAt > now) break;
+      this.claimed.delete(key);
+    }
+  }
+}
+
+function storeKey(key: string): string {
+  return `slack:delivery:${key}`;
+}
+
+/** Builds the delivery keys of one Slack message: its event id and its channel and ts. */
+export function deliveryKeys(teamId: string, channel: string, ts: string, eventId: string | undefined): string[] {
+  const keys = [`message:${teamId}:${channel}:${ts}`];
+  if (eventId) keys.push(`event:${eventId}`);
+  return keys;
+}

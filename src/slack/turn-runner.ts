@@ -1,0 +1,189 @@
+import type { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+
+import type { Frugal } from '../app.js';
+import { cleanMessageText } from '../core/normalize.js';
+import type { TurnReply } from '../core/types.js';
+import { type DeliveryDedupe, deliveryKeys } from './delivery-dedupe.js';
+import type { BotIdentity, TurnTarget } from './message-events.js';
+import { markdownToMrkdwn, splitMrkdwn } from './mrkdwn.js';
+import { callSlack, describeSlackError, slackErrorCode } from './slack-client.js';
+import { botMentionsOf, slackToPlainText } from './slack-text.js';
+
+/** The placeholder posted while the model works; the answer replaces it. */
+export const THINKING_TEXT = 'Thinking…';
+
+export const TURN_FAILED_REPLY = 'Something went wrong while answering, and the error is in the log. Please try again.';
+
+/** Shown when the model returns no text, because Slack rejects an empty section block. */
+export const EMPTY_ANSWER_REPLY = 'The model returned an empty answer. Please rephrase the question.';
+
+/** How long a thread the bot answered keeps getting follow-ups without a mention: 30 days, in milliseconds. */
+export const FOLLOWED_THREAD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Delivery details of one event, for the log. */
+export interface DeliveryInfo {
+  eventId?: string;
+  eventType: string;
+  retryNum?: number;
+  retryReason?: string;
+}
+
+/** Runs turns for Slack messages: dedupe, placeholder, the core, rendering and posting. */
+export class TurnRunner {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly frugal: Frugal,
+    private readonly client: webApi.WebClient,
+    private readonly bot: BotIdentity,
+    private readonly dedupe: DeliveryDedupe,
+  ) {
+    this.logger = frugal.logger;
+  }
+
+  /** Answers one user message once, however many deliveries of it arrive. Never throws. */
+  async run(target: TurnTarget, delivery: DeliveryInfo): Promise<void> {
+    const ids = {
+      platform: 'slack',
+      team: target.teamId,
+      channel: target.channel,
+      ts: target.ts,
+      user: target.userId,
+      event: delivery.eventId,
+      eventType: delivery.eventType,
+      retryNum: delivery.retryNum,
+    };
+    try {
+      if (target.needsFollowedThread && !(await this.isFollowedThread(target))) return;
+      const claimed = await this.dedupe.claim(deliveryKeys(target.teamId, target.channel, target.ts, delivery.eventId));
+      if (!claimed) {
+        this.logger.debug({ ...ids, retryReason: delivery.retryReason }, 'slack delivery already answered; dropped');
+        return;
+      }
+      await this.answer(target, ids);
+    } catch (error) {
+      this.logger.error({ err: error, ...ids }, 'slack turn failed');
+    }
+  }
+
+  private async answer(target: TurnTarget, ids: Record<string, unknown>): Promise<void> {
+    const botMentions = botMentionsOf(this.bot.userId);
+    const text = slackToPlainText(target.text, this.bot.userId);
+    const message = {
+      platform: 'slack' as const,
+      workspaceId: target.teamId,
+      conversationId: target.conversationId,
+      userId: target.userId,
+      text,
+      isDirectMessage: target.isDirectMessage,
+      botMentions,
+    };
+
+    // An empty mention gets the core's one-line hint at once: no placeholder, no model call.
+    if (cleanMessageText(text, botMentions) === '') {
+      const hint = await this.frugal.session.handle(message);
+      await this.post(target, markdownToMrkdwn(hint.text), ids).catch(() => undefined);
+      return;
+    }
+
+    let placeholderTs: string;
+    try {
+      placeholderTs = await this.post(target, THINKING_TEXT, ids);
+    } catch {
+      // Nothing could be shown to the user, so the model is not called for an answer nobody sees.
+      return;
+    }
+    if (!target.isDirectMessage && target.replyThreadTs) await this.followThread(target);
+
+    let reply: TurnReply | undefined;
+    try {
+      reply = await this.frugal.session.handle(message);
+    } catch (error) {
+      this.logger.error({ err: error, ...ids }, 'slack turn failed in the core');
+    }
+    await this.deliver(target, placeholderTs, reply?.text ?? TURN_FAILED_REPLY, ids);
+  }
+
+  /** Replaces the placeholder with the first part of the answer and posts the rest in the same thread. */
+  private async deliver(target: TurnTarget, placeholderTs: string, markdown: string, ids: Record<string, unknown>): Promise<void> {
+    const rendered = markdownToMrkdwn(markdown);
+    const [first = EMPTY_ANSWER_REPLY, ...rest] = rendered.trim() === '' ? [] : splitMrkdwn(rendered);
+    try {
+      await callSlack(this.logger, 'chat.update', () =>
+        this.client.chat.update({ channel: target.channel, ts: placeholderTs, ...messageContent(first) }),
+      );
+    } catch (error) {
+      this.logger.error({ ...ids, method: 'chat.update', ...describeSlackError(error) }, 'slack call failed');
+      const posted = await this.post(target, first, ids).then(
+        () => true,
+        () => false,
+      );
+      if (!posted) {
+        await this.replacePlaceholder(target, placeholderTs, `I could not post the answer: Slack returned ${slackErrorCode(error)}.`);
+        return;
+      }
+    }
+    for (const part of rest) {
+      try {
+        await this.post(target, part, ids);
+      } catch {
+        await this.replacePlaceholder(target, placeholderTs, `${first}\n\n_(The rest of the answer could not be posted.)_`);
+        return;
+      }
+    }
+  }
+
+  /** Posts one mrkdwn message to the target's DM or thread and returns its ts. Logs and rethrows failures. */
+  private async post(target: TurnTarget, mrkdwn: string, ids: Record<string, unknown>): Promise<string> {
+    try {
+      const result = await callSlack(this.logger, 'chat.postMessage', () =>
+        this.client.chat.postMessage({
+          channel: target.channel,
+          ...(target.replyThreadTs ? { thread_ts: target.replyThreadTs } : {}),
+          ...messageContent(mrkdwn),
+        }),
+      );
+      return result.ts ?? '';
+    } catch (error) {
+      this.logger.error({ ...ids, method: 'chat.postMessage', ...describeSlackError(error) }, 'slack call failed');
+      throw error;
+    }
+  }
+
+  private async replacePlaceholder(target: TurnTarget, placeholderTs: string, mrkdwn: string): Promise<void> {
+    try {
+      await callSlack(this.logger, 'chat.update', () =>
+        this.client.chat.update({ channel: target.channel, ts: placeholderTs, ...messageContent(mrkdwn) }),
+      );
+    } catch (error) {
+      this.logger.error(
+        { team: target.teamId, channel: target.channel, ts: placeholderTs, method: 'chat.update', ...describeSlackError(error) },
+        'slack call failed',
+      );
+    }
+  }
+
+  private async isFollowedThread(target: TurnTarget): Promise<boolean> {
+    return (await this.frugal.store.kv.get(followedThreadKey(target))) !== undefined;
+  }
+
+  private async followThread(target: TurnTarget): Promise<void> {
+    await this.frugal.store.kv.set(followedThreadKey(target), true, FOLLOWED_THREAD_TTL_MS);
+  }
+}
+
+function followedThreadKey(target: TurnTarget): string {
+  return `slack:thread:${target.teamId}:${target.channel}:${target.replyThreadTs}`;
+}
+
+/**
+ * Builds the text and blocks of one message: a single mrkdwn section (at most 3,000 characters,
+ * which splitMrkdwn guarantees) and the same text as the notification fallback.
+ */
+export function messageContent(mrkdwn: string): { text: string; blocks: webApi.KnownBlock[] } {
+  return {
+    text: mrkdwn,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } }],
+  };
+}
