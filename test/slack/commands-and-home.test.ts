@@ -38,7 +38,7 @@ describe('slack slash commands and App Home', () => {
     expect(await response.text()).toBe('');
     expect(replies.length).toBeGreaterThan(0);
     for (const reply of replies) expect(reply.args.response_type).toBe('ephemeral');
-    expect(text).toContain('_Your usage_');
+    expect(text).toContain('*Your usage*');
     expect(text).toContain('All time: $');
     expect(text).toContain('over 1 message');
     expect(text).not.toContain('Workspace');
@@ -46,7 +46,7 @@ describe('slack slash commands and App Home', () => {
 
   it('shows workspace totals in /stats to admins', async () => {
     const { text } = await runCommand(ADMIN, '/stats');
-    expect(text).toContain('_Workspace_');
+    expect(text).toContain('*Workspace*');
   });
 
   it('runs /optimize', async () => {
