@@ -1,5 +1,7 @@
 import type Keyv from 'keyv';
 
+import { StoreError } from '../store/store.js';
+
 /** Per-workspace settings changed with commands. */
 export interface WorkspaceSettings {
   /** The model every turn uses, set with `/model NAME`; absent when routing decides. */
@@ -18,7 +20,10 @@ export class SettingsStore {
     for (const key of Object.keys(next) as (keyof WorkspaceSettings)[]) {
       if (next[key] === undefined) delete next[key];
     }
-    await this.kv.set(`settings:${workspace}`, next);
+    // keyv reports a failed write by returning false, not by throwing.
+    if (!(await this.kv.set(`settings:${workspace}`, next))) {
+      throw new StoreError(`Could not save the settings of ${workspace}: the store rejected the write.`);
+    }
     return next;
   }
 }

@@ -46,10 +46,10 @@ export function createDiscordClient(apiUrl?: string): Client {
 
 /** Logs discord.js's own error, warning, rate limit and connection events with the ids involved. */
 function logClientEvents(client: Client, logger: Logger): void {
-  client.on(Events.Error, (error) => logger.error({ err: describeDiscordError(error) }, 'discord client error'));
+  client.on(Events.Error, (error) => logger.error({ error: describeDiscordError(error) }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ detail: message }, 'discord client warning'));
   client.on(Events.Debug, (message) => logger.trace({ detail: message }, 'discord client debug'));
-  client.on(Events.ShardError, (error, shard) => logger.error({ shard, err: describeDiscordError(error) }, 'discord gateway error'));
+  client.on(Events.ShardError, (error, shard) => logger.error({ shard, error: describeDiscordError(error) }, 'discord gateway error'));
   client.on(Events.ShardDisconnect, (event, shard) => logger.error({ shard, code: event.code }, 'discord gateway disconnected and will not reconnect'));
   client.on(Events.ShardReconnecting, (shard) => logger.warn({ shard }, 'discord gateway reconnecting'));
   client.on(Events.ShardResume, (shard, replayed) => logger.info({ shard, replayed }, 'discord gateway resumed'));

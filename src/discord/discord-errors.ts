@@ -7,9 +7,9 @@ const TOKEN_IN_PATH = /\/(webhooks|interactions)\/(\d+)\/[^/?]+/g;
 export function redactedPath(url: string): string {
   let path = url;
   try {
-    path = new URL(url).pathname;
+    path = decodeURIComponent(new URL(url).pathname);
   } catch {
-    // Already a path.
+    // Not an absolute URL, or not decodable: keep it as it is.
   }
   return path.replace(TOKEN_IN_PATH, '/$1/$2/:token');
 }
@@ -17,7 +17,8 @@ export function redactedPath(url: string): string {
 /**
  * Returns the fields of a Discord error worth logging. Errors from discord.js's REST client
  * keep the request body, which holds the message text, and a URL that can hold an interaction
- * token, so they are never handed to the logger whole.
+ * token, so they are never handed to the logger whole. Callers log the result under `error`, not
+ * `err`, because pino's error serializer would replace its `type`.
  */
 export function describeDiscordError(error: unknown): Record<string, unknown> {
   if (error instanceof DiscordAPIError) {

@@ -45,7 +45,7 @@ export class InteractionHandler {
     try {
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     } catch (error) {
-      this.logger.error({ ...ids, err: describeDiscordError(error) }, 'discord command could not be acknowledged');
+      this.logger.error({ ...ids, error: describeDiscordError(error) }, 'discord command could not be acknowledged');
       return;
     }
 
@@ -85,7 +85,7 @@ export class InteractionHandler {
     try {
       await interaction.editReply({ content: first!, allowedMentions: { parse: [] } });
     } catch (error) {
-      this.logger.error({ ...ids, err: describeDiscordError(error) }, 'discord command reply failed');
+      this.logger.error({ ...ids, error: describeDiscordError(error) }, 'discord command reply failed');
       await this.followUpFailure(interaction, ids);
       return;
     }
@@ -94,7 +94,7 @@ export class InteractionHandler {
         await interaction.followUp({ content: chunk, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
       }
     } catch (error) {
-      this.logger.error({ ...ids, err: describeDiscordError(error) }, 'discord command follow-up failed');
+      this.logger.error({ ...ids, error: describeDiscordError(error) }, 'discord command follow-up failed');
     }
   }
 
@@ -110,7 +110,7 @@ export class InteractionHandler {
         allowedMentions: { parse: [] },
       });
     } catch (error) {
-      this.logger.warn({ ...ids, err: describeDiscordError(error) }, 'discord command failure follow-up failed');
+      this.logger.warn({ ...ids, error: describeDiscordError(error) }, 'discord command failure follow-up failed');
     }
   }
 
@@ -121,7 +121,7 @@ export class InteractionHandler {
       const choices = focused.name === MODEL_OPTION ? this.modelChoices(focused.value) : [];
       await interaction.respond(choices.map((model) => ({ name: model, value: model })));
     } catch (error) {
-      this.logger.warn({ ...ids, err: describeDiscordError(error) }, 'discord autocomplete failed');
+      this.logger.warn({ ...ids, error: describeDiscordError(error) }, 'discord autocomplete failed');
     }
   }
 

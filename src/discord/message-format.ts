@@ -101,8 +101,9 @@ export function splitMessage(text: string, limit = DISCORD_MESSAGE_LIMIT): strin
 
 /**
  * Converts the core's command text to Discord markdown: the core marks bold with single
- * asterisks (`*Your usage*`), which Discord renders as italics, so those become `**…**`.
+ * asterisks (`*Your usage*`), which Discord renders as italics, so those become `**…**`. As in
+ * Markdown, an asterisk followed or preceded by a space marks nothing.
  */
 export function formatCommandText(text: string): string {
-  return text.replace(/(?<![*\w])\*([^*\n]+)\*(?![*\w])/g, '**$1**');
+  return text.replace(/(?<![*\w])\*([^*\s](?:[^*\n]*[^*\s])?)\*(?![*\w])/g, '**$1**');
 }

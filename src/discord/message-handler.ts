@@ -56,7 +56,7 @@ export class MessageHandler {
       }
       await this.answer(message, decision.target, ids);
     } catch (error) {
-      this.options.logger.error({ ...ids, err: describeDiscordError(error) }, 'discord message handling failed');
+      this.options.logger.error({ ...ids, error: describeDiscordError(error) }, 'discord message handling failed');
     }
   }
 
@@ -118,6 +118,8 @@ export class MessageHandler {
       receivedAt: message.createdAt,
     };
 
+    // The bot takes part in the thread from now on, so a follow-up sent while the model works is answered too.
+    if (target.inThread) await links.joinThread(message.channelId);
     const stopTyping = message.channel.isSendable()
       ? startTyping(message.channel, logger, this.options.typingIntervalMs)
       : () => undefined;
@@ -132,9 +134,8 @@ export class MessageHandler {
     }
 
     const sentIds = await this.send(message, reply.text.trim() === '' ? EMPTY_ANSWER_REPLY : reply.text, ids);
-    if (!message.inGuild() || sentIds.length === 0) return;
-    await links.linkMessages(sentIds, target.conversationId);
-    if (target.inThread) await links.joinThread(message.channelId);
+    if (message.inGuild()) await links.linkMessages(sentIds, target.conversationId);
+    logger.debug({ ...ids, conversation: target.conversationId, kind: reply.kind, parts: sentIds.length }, 'discord reply sent');
   }
 
   /** Posts the reply text, split at Discord's limit, and returns the ids of the messages sent. */
@@ -156,7 +157,7 @@ export class MessageHandler {
     } catch (error) {
       const level = isAccessError(error) ? 'warn' : 'error';
       this.options.logger[level](
-        { ...ids, sentParts: sent.length, parts: chunks.length, err: describeDiscordError(error) },
+        { ...ids, sentParts: sent.length, parts: chunks.length, error: describeDiscordError(error) },
         'discord reply failed',
       );
     }

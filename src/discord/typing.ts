@@ -23,7 +23,7 @@ export function startTyping(channel: TypingChannel, logger: Logger, intervalMs =
   const send = () => {
     if (stopped) return;
     channel.sendTyping().catch((error: unknown) => {
-      logger.warn({ channel: channel.id, err: describeDiscordError(error) }, 'discord typing indicator failed');
+      logger.warn({ channel: channel.id, error: describeDiscordError(error) }, 'discord typing indicator failed');
     });
   };
   send();

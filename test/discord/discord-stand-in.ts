@@ -23,6 +23,9 @@ export interface RecordedCall {
   path: string;
   query: URLSearchParams;
   body: any;
+  /** The status and body the stand-in answered with, set once it answered. */
+  status?: number;
+  response?: any;
 }
 
 export interface StandInResponse {
@@ -101,7 +104,10 @@ export class DiscordStandIn {
     return this.waitUntil(() => this.calls.find(match), description, timeoutMs);
   }
 
-  /** Resolves once `check` returns a value other than undefined, re-checking after every call and gateway frame. */
+  /**
+   * Resolves once `check` returns a value other than undefined. It re-checks after every call and
+   * gateway frame, and every 10 ms for state outside the stand-in such as log lines.
+   */
   waitUntil<T>(check: () => T | undefined, description: string, timeoutMs = 5000): Promise<T> {
     return new Promise((resolve, reject) => {
       const attempt = () => {
@@ -116,8 +122,10 @@ export class DiscordStandIn {
         const seen = this.calls.map((call) => `${call.method} ${call.path}`).join(', ');
         reject(new Error(`Timed out waiting for ${description}; calls so far: ${seen || 'none'}`));
       }, timeoutMs);
+      const poll = setInterval(() => void attempt(), 10);
       const cleanup = () => {
         clearTimeout(timer);
+        clearInterval(poll);
         this.waiters.delete(waiter);
       };
       const waiter = () => void attempt();
@@ -126,8 +134,7 @@ export class DiscordStandIn {
     });
   }
 
-  /** Wakes waiters; tests call it when state outside the stand-in, such as logs, may have changed. */
-  notify(): void {
+  private notify(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
 
@@ -186,14 +193,17 @@ export class DiscordStandIn {
     const call: RecordedCall = {
       seq: this.calls.length,
       method: request.method ?? 'GET',
-      path: url.pathname.replace(/^\/api\/v\d+/, ''),
+      path: decodeURIComponent(url.pathname).replace(/^\/api\/v\d+/, ''),
       query: url.searchParams,
       body: text === '' ? undefined : JSON.parse(text),
     };
     this.calls.push(call);
     const answer = (await this.hook?.(call)) ?? this.defaultResponse(call);
+    call.status = answer.status;
+    call.response = answer.body;
     this.notify();
-    response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    const contentType = answer.body === undefined ? {} : { 'content-type': 'application/json' };
+    response.writeHead(answer.status, { ...contentType, ...answer.headers });
     response.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
   }
 

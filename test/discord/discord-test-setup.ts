@@ -11,9 +11,10 @@ export const ALICE = { id: '1100000000000000002', username: 'alice', discriminat
 export const BOB = { id: '1100000000000000003', username: 'bob', discriminator: '0', global_name: 'Bob', avatar: null };
 export const OTHER_BOT = { id: '1100000000000000004', username: 'helper-bot', discriminator: '0', global_name: null, avatar: null, bot: true };
 
-/** Permission bits: everything but Manage Server, and Manage Server alone. */
-export const MEMBER_PERMISSIONS = (BigInt('2147483647') & ~(1n << 5n)).toString();
-export const MANAGE_GUILD_PERMISSIONS = (1n << 5n).toString();
+/** Permission bits of an ordinary member: View Channel, Send Messages, Read Message History, Use Application Commands. */
+export const MEMBER_PERMISSIONS = ((1n << 10n) | (1n << 11n) | (1n << 16n) | (1n << 31n)).toString();
+/** An ordinary member's permissions plus Manage Server. */
+export const MANAGE_GUILD_PERMISSIONS = (BigInt(MEMBER_PERMISSIONS) | (1n << 5n)).toString();
 
 type User = typeof ALICE | typeof OTHER_BOT;
 
