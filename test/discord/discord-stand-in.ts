@@ -87,6 +87,11 @@ export class DiscordStandIn {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Open gateway connections. */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
   /** Returns a new snowflake id, increasing like Discord's. */
   snowflake(): string {
     this.nextSnowflake += 1n;
