@@ -9,8 +9,8 @@ import {
 /** The name of `/model`'s one option: a model from the price table, or `auto`. */
 export const MODEL_OPTION = 'name';
 
-/** The longest string option value Discord accepts for a choice or an autocomplete answer. */
-const MAX_OPTION_LENGTH = 100;
+/** The maximum length, in characters, of a string option value and of an autocomplete choice. */
+export const MAX_OPTION_LENGTH = 100;
 
 /**
  * Returns the slash commands as Discord's registration API expects them. `/model` can change the

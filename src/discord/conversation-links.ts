@@ -10,9 +10,9 @@ const SEEN_TTL_MS = 10 * 60 * 1000;
 export const LINK_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
- * What the adapter keeps in the store about Discord messages: which delivered messages were
- * already handled, which conversation each of the bot's messages belongs to (so a reply to
- * one continues that reply chain) and which threads the bot takes part in.
+ * The adapter's records about Discord messages in the store. They track which delivered
+ * messages were already handled and which threads the bot takes part in. They also map each
+ * of the bot's messages to its conversation, so a reply to one continues that reply chain.
  */
 export class ConversationLinks {
   constructor(private readonly kv: Keyv) {}

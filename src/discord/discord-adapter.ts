@@ -64,7 +64,7 @@ function logClientEvents(client: Client, logger: Logger): void {
   );
 }
 
-/** Returns an error for a failed login whose message says what to fix. */
+/** Returns an error for a failed login whose message names the fix. */
 function loginError(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && 'code' in error && error.code === DiscordjsErrorCodes.TokenInvalid) {
@@ -72,7 +72,7 @@ function loginError(error: unknown): Error {
   }
   if (/disallowed intents/i.test(message)) {
     return new Error(
-      'Discord refused the privileged Message Content intent (gateway close code 4014): enable "Message Content Intent" ' +
+      'Discord rejected the privileged Message Content intent (gateway close code 4014): enable "Message Content Intent" ' +
         'under Bot, Privileged Gateway Intents, in the Discord developer portal, then restart.',
     );
   }

@@ -16,9 +16,9 @@ export function redactedPath(url: string): string {
 
 /**
  * Returns the fields of a Discord error worth logging. Errors from discord.js's REST client
- * keep the request body, which holds the message text, and a URL that can hold an interaction
- * token, so they are never handed to the logger whole. Callers log the result under `error`, not
- * `err`, because pino's error serializer would replace its `type`.
+ * keep the request body, which contains the message text, and a URL that can contain an
+ * interaction token, so they are never handed to the logger whole. Callers log the result
+ * under `error`, not `err`, because pino's error serializer would replace its `type`.
  */
 export function describeDiscordError(error: unknown): Record<string, unknown> {
   if (error instanceof DiscordAPIError) {

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 
 import type { Frugal } from '../app.js';
 import { COMMAND_NAMES } from '../commands/commands.js';
-import { MODEL_OPTION } from './command-definitions.js';
+import { MAX_OPTION_LENGTH, MODEL_OPTION } from './command-definitions.js';
 import { describeDiscordError } from './discord-errors.js';
 import { formatCommandText, splitMessage } from './message-format.js';
 import { DM_WORKSPACE } from './message-handler.js';
@@ -23,10 +23,10 @@ export function commandFailedReply(command: string): string {
 }
 
 /**
- * Answers the slash commands ephemerally and `/model`'s autocomplete. A command is deferred
- * before any other work, because Discord drops an interaction not acknowledged within 3
- * seconds; after that every reply, including error replies, edits the deferred reply or
- * follows up.
+ * Replies to the slash commands ephemerally and to `/model`'s autocomplete requests. A command
+ * is deferred before any other work, because Discord drops an interaction that is not
+ * acknowledged within 3 seconds. After that, every reply, error replies included, edits the
+ * deferred reply or follows up.
  */
 export class InteractionHandler {
   constructor(
@@ -131,7 +131,7 @@ export class InteractionHandler {
     const candidates = ['auto', ...this.frugal.session.prices.knownModels()];
     const prefix = candidates.filter((model) => model.toLowerCase().startsWith(query));
     const inside = candidates.filter((model) => !model.toLowerCase().startsWith(query) && model.toLowerCase().includes(query));
-    return [...prefix, ...inside].filter((model) => model.length <= 100).slice(0, MAX_CHOICES);
+    return [...prefix, ...inside].filter((model) => model.length <= MAX_OPTION_LENGTH).slice(0, MAX_CHOICES);
   }
 }
 

@@ -24,7 +24,7 @@ export interface MessageHandlerOptions {
   typingIntervalMs?: number;
 }
 
-/** Where a message's turn belongs, once the adapter decided to answer it. */
+/** The workspace and conversation of a turn, once the adapter decided to answer the message. */
 interface TurnTarget {
   workspaceId: string;
   conversationId: string;

@@ -3,7 +3,7 @@ import { DiscordAPIError, REST, RESTJSONErrorCodes, Routes } from 'discord.js';
 import { VARIABLES } from '../config/config.js';
 import { commandDefinitions } from './command-definitions.js';
 
-/** What command registration needs, read from the environment. */
+/** The settings command registration reads from the environment. */
 export interface RegistrationSettings {
   token: string;
   applicationId: string;
@@ -11,7 +11,7 @@ export interface RegistrationSettings {
   apiUrl?: string;
 }
 
-/** Where the commands were registered and which ones. */
+/** The scope of a registration and the names of the registered commands. */
 export interface RegistrationResult {
   scope: 'guild' | 'global';
   guildId?: string;
@@ -60,7 +60,7 @@ export function readRegistrationSettings(env: Record<string, string | undefined>
   return settings;
 }
 
-/** Returns an error whose message says what Discord rejected and how to fix it. */
+/** Returns an error whose message names what Discord rejected and how to fix it. */
 function registrationFailure(error: unknown, settings: RegistrationSettings): RegistrationError {
   if (error instanceof DiscordAPIError) {
     if (error.status === 401) {

@@ -260,7 +260,7 @@ export class DiscordStandIn {
   }
 }
 
-/** The GUILD_CREATE payload of the test server: one text channel, one more, and an active thread. */
+/** Builds the GUILD_CREATE payload of the test server: two text channels and an active thread. */
 function guildPayload() {
   const joinedAt = '2026-01-05T10:00:00.000000+00:00';
   const textChannel = (id: string, name: string, position: number) => ({
