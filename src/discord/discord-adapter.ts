@@ -44,14 +44,19 @@ export function createDiscordClient(apiUrl?: string): Client {
   });
 }
 
-/** Logs discord.js's own error, warning, rate limit and connection events with the ids involved. */
-function logClientEvents(client: Client, logger: Logger): void {
+/**
+ * Logs discord.js's own error, warning, rate limit and connection events with the ids involved.
+ * discord.js reports its own shutdown as a reconnect, so that line is skipped once `stopping` returns true.
+ */
+function logClientEvents(client: Client, logger: Logger, stopping: () => boolean): void {
   client.on(Events.Error, (error) => logger.error({ error: describeDiscordError(error) }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ detail: message }, 'discord client warning'));
   client.on(Events.Debug, (message) => logger.trace({ detail: message }, 'discord client debug'));
   client.on(Events.ShardError, (error, shard) => logger.error({ shard, error: describeDiscordError(error) }, 'discord gateway error'));
   client.on(Events.ShardDisconnect, (event, shard) => logger.error({ shard, code: event.code }, 'discord gateway disconnected and will not reconnect'));
-  client.on(Events.ShardReconnecting, (shard) => logger.warn({ shard }, 'discord gateway reconnecting'));
+  client.on(Events.ShardReconnecting, (shard) => {
+    if (!stopping()) logger.warn({ shard }, 'discord gateway reconnecting');
+  });
   client.on(Events.ShardResume, (shard, replayed) => logger.info({ shard, replayed }, 'discord gateway resumed'));
   client.rest.on(RESTEvents.RateLimited, (info) =>
     logger.warn(
@@ -88,7 +93,8 @@ export async function startDiscord(frugal: Frugal, options: DiscordAdapterOption
   if (!token) throw new Error('Missing DISCORD_TOKEN: set it to the bot token from the Discord developer portal.');
   const logger = frugal.logger.child({ platform: 'discord' });
   const client = createDiscordClient(apiUrl);
-  logClientEvents(client, logger);
+  let stopping = false;
+  logClientEvents(client, logger, () => stopping);
 
   const messages = new MessageHandler({
     frugal,
@@ -107,6 +113,7 @@ export async function startDiscord(frugal: Frugal, options: DiscordAdapterOption
     await client.login(token);
     await ready;
   } catch (error) {
+    stopping = true;
     await client.destroy();
     throw loginError(error);
   }
@@ -115,6 +122,7 @@ export async function startDiscord(frugal: Frugal, options: DiscordAdapterOption
   return {
     name: 'discord',
     async stop() {
+      stopping = true;
       await client.destroy();
       logger.info('discord disconnected');
     },

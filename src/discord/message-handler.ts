@@ -188,10 +188,11 @@ function threadTarget(guildId: string, threadId: string): TurnTarget {
   return { workspaceId: guildId, conversationId: threadId, isDirectMessage: false, inThread: true };
 }
 
-/** Returns whether a message mentions users or roles other than the bot, and not the bot. */
+/** Returns whether a message mentions or replies to users other than the bot, or mentions roles. */
 function addressesSomeoneElse(message: Message, botId: string): boolean {
   const others = message.mentions.users.filter((user) => user.id !== botId);
-  return others.size > 0 || message.mentions.roles.size > 0;
+  const repliedUser = message.mentions.repliedUser;
+  return others.size > 0 || message.mentions.roles.size > 0 || (repliedUser !== null && repliedUser.id !== botId);
 }
 
 function messageIds(message: Message): Record<string, string> {

@@ -51,6 +51,7 @@ describe('discord adapter lifecycle', () => {
     await adapter.stop();
     await discord.waitUntil(() => (discord.connectionCount === 0 ? true : undefined), 'the gateway connection to close');
     expect(harness.logs.withMessage('discord disconnected').length).toBe(1);
+    expect(harness.logs.withMessage('discord gateway reconnecting')).toEqual([]);
   });
 });
 

@@ -159,6 +159,16 @@ describe('discord threads', () => {
     expect(callsMentioning(id)).toEqual([]);
   });
 
+  it('skips thread replies to someone else', async () => {
+    const id = messageId();
+    test.discord.dispatch(
+      'MESSAGE_CREATE',
+      messagePayload({ id, channelId: THREAD_ID, content: 'thanks, that worked', replyTo: { id: messageId(), author: BOB } }),
+    );
+
+    expect(await ignoredReason(id)).toBe('addressed-to-others');
+  });
+
   it('needs a mention in a thread the bot is not in', async () => {
     const threadId = '1300000000000000099';
     test.discord.dispatch('THREAD_CREATE', {
