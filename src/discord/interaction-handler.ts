@@ -36,8 +36,12 @@ export class InteractionHandler {
 
   /** Handles one INTERACTION_CREATE. Every failure is logged here, so the caller need not catch. */
   async handle(interaction: Interaction): Promise<void> {
-    if (interaction.isAutocomplete()) return this.autocomplete(interaction);
-    if (interaction.isChatInputCommand()) return this.command(interaction);
+    try {
+      if (interaction.isAutocomplete()) await this.autocomplete(interaction);
+      else if (interaction.isChatInputCommand()) await this.command(interaction);
+    } catch (error) {
+      this.logger.error({ ...interactionIds(interaction), error: describeDiscordError(error) }, 'discord interaction handling failed');
+    }
   }
 
   private async command(interaction: ChatInputCommandInteraction): Promise<void> {
