@@ -66,7 +66,7 @@ export class MessageHandler {
       return { answer: false, reason: 'system-message' };
     }
     const botId = message.client.user.id;
-    const mentionsBot = mentionPattern(botId).test(message.content) || message.mentions.users.has(botId);
+    const mentionsBot = botMentionsIn(message).length > 0 || message.mentions.users.has(botId);
     if (message.mentions.everyone && !mentionsBot) return { answer: false, reason: 'broadcast-only' };
 
     if (!message.inGuild()) {
@@ -93,28 +93,31 @@ export class MessageHandler {
 
   private async answer(message: Message, target: TurnTarget, ids: Record<string, string>): Promise<void> {
     const { frugal, links, logger } = this.options;
-    const botId = message.client.user.id;
     if (message.content.trim() === '') {
       if (message.attachments.size > 0 || message.stickers.size > 0) {
-        logger.debug(ids, 'discord message ignored: it has no text');
+        logger.debug({ ...ids, reason: 'no-text' }, 'discord message ignored');
       } else {
         this.warnMissingIntent(ids);
       }
       return;
     }
     if (!(await links.claim(message.id))) {
-      logger.debug(ids, 'discord message ignored: already handled');
+      logger.debug({ ...ids, reason: 'already-handled' }, 'discord message ignored');
       return;
     }
+
+    const mentions = botMentionsIn(message);
+    let text = message.content;
+    for (const mention of mentions) text = text.split(mention).join(' ');
 
     const incoming: IncomingMessage = {
       platform: 'discord',
       workspaceId: target.workspaceId,
       conversationId: target.conversationId,
       userId: message.author.id,
-      text: cleanContent(message.content.replace(mentionPattern(botId, 'g'), ' '), message.channel),
+      text: cleanContent(text, message.channel),
       isDirectMessage: target.isDirectMessage,
-      botMentions: [`<@${botId}>`, `<@!${botId}>`],
+      botMentions: mentions,
       receivedAt: message.createdAt,
     };
 
@@ -180,8 +183,20 @@ export class MessageHandler {
   }
 }
 
-function mentionPattern(botId: string, flags = ''): RegExp {
-  return new RegExp(`<@!?${botId}>`, flags);
+/**
+ * Returns the mention strings of the bot in a message's text: `<@id>`, the older nickname form
+ * `<@!id>`, and `<@&id>` for the role Discord creates for the bot, which users often pick instead.
+ */
+function botMentionsIn(message: Message): string[] {
+  const botId = message.client.user.id;
+  const candidates = [`<@${botId}>`, `<@!${botId}>`, ...botRoles(message).map((roleId) => `<@&${roleId}>`)];
+  return candidates.filter((mention) => message.content.includes(mention));
+}
+
+/** Returns the ids of the mentioned roles that belong to the bot (managed roles tagged with its id). */
+function botRoles(message: Message): string[] {
+  const botId = message.client.user.id;
+  return message.mentions.roles.filter((role) => role.tags?.botId === botId).map((role) => role.id);
 }
 
 function threadTarget(guildId: string, threadId: string): TurnTarget {
@@ -191,8 +206,9 @@ function threadTarget(guildId: string, threadId: string): TurnTarget {
 /** Returns whether a message mentions or replies to users other than the bot, or mentions roles. */
 function addressesSomeoneElse(message: Message, botId: string): boolean {
   const others = message.mentions.users.filter((user) => user.id !== botId);
+  const otherRoles = message.mentions.roles.filter((role) => role.tags?.botId !== botId);
   const repliedUser = message.mentions.repliedUser;
-  return others.size > 0 || message.mentions.roles.size > 0 || (repliedUser !== null && repliedUser.id !== botId);
+  return others.size > 0 || otherRoles.size > 0 || (repliedUser !== null && repliedUser.id !== botId);
 }
 
 function messageIds(message: Message): Record<string, string> {

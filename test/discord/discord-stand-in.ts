@@ -11,6 +11,8 @@ export const CHANNEL_ID = '1300000000000000001';
 export const OTHER_CHANNEL_ID = '1300000000000000002';
 export const THREAD_ID = '1300000000000000003';
 export const DM_CHANNEL_ID = '1300000000000000004';
+export const BOT_ROLE_ID = '1200000000000000002';
+export const STAFF_ROLE_ID = '1200000000000000003';
 
 export const BOT_USER = { id: BOT_ID, username: 'Frugal', discriminator: '0', global_name: null, avatar: null, bot: true };
 
@@ -288,6 +290,9 @@ function guildPayload() {
     explicit_content_filter: 0,
     roles: [
       { id: GUILD_ID, name: '@everyone', permissions: '1071698660929', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 },
+      // The role Discord creates for an added bot: managed, and tagged with the bot's id.
+      { id: BOT_ROLE_ID, name: 'Frugal', permissions: '274877975552', position: 1, color: 0, hoist: false, managed: true, mentionable: false, flags: 0, tags: { bot_id: BOT_ID } },
+      { id: STAFF_ROLE_ID, name: 'staff', permissions: '0', position: 2, color: 0, hoist: false, managed: false, mentionable: true, flags: 0 },
     ],
     emojis: [],
     stickers: [],

@@ -26,6 +26,7 @@ export interface MessageOptions {
   /** False for a direct message, which has no guild and no member. */
   inGuild?: boolean;
   mentions?: User[];
+  mentionRoles?: string[];
   mentionEveryone?: boolean;
   /** The message this one replies to, with its author. */
   replyTo?: { id: string; author: User; content?: string };
@@ -46,6 +47,7 @@ export function messagePayload(options: MessageOptions): Record<string, unknown>
     author,
     timestamp: new Date().toISOString(),
     mentions: (options.mentions ?? []).map((user) => (inGuild ? { ...user, member: guildMember() } : user)),
+    mention_roles: options.mentionRoles ?? [],
     mention_everyone: options.mentionEveryone ?? false,
     attachments: options.attachments ?? [],
     type: options.replyTo ? 19 : 0,

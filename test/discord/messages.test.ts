@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { BOT_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, OWNER_ID, THREAD_ID } from './discord-stand-in.js';
+import { BOT_ID, BOT_ROLE_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, OWNER_ID, STAFF_ROLE_ID, THREAD_ID } from './discord-stand-in.js';
 import { ALICE, BOB, type DiscordTest, messagePayload, OTHER_BOT, outgoingMessages, startDiscordTest } from './discord-test-setup.js';
 
 let test: DiscordTest;
@@ -85,6 +85,21 @@ describe('discord mentions', () => {
 
     const reply = await replyTo(id);
     expect(reply.body.content).toBe('You asked: which plans include SSO?');
+  });
+
+  it("answers a mention of the bot's role", async () => {
+    const id = messageId();
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@&${BOT_ROLE_ID}> where are the API keys?`, mentionRoles: [BOT_ROLE_ID] }));
+
+    const reply = await replyTo(id);
+    expect(reply.body.content).toBe('You asked: where are the API keys?');
+  });
+
+  it('leaves a mention of another role alone', async () => {
+    const id = messageId();
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@&${STAFF_ROLE_ID}> can someone help?`, mentionRoles: [STAFF_ROLE_ID] }));
+
+    expect(await ignoredReason(id)).toBe('not-addressed');
   });
 
   it('replaces other user mentions with names', async () => {
