@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
 
+import { StoreError } from '../store/store.js';
 import { LruMap } from './lru-map.js';
 
 /** Per-workspace settings changed with commands. */
@@ -30,7 +31,10 @@ export class SettingsStore {
     for (const key of Object.keys(next) as (keyof WorkspaceSettings)[]) {
       if (next[key] === undefined) delete next[key];
     }
-    await this.kv.set(`settings:${workspace}`, next);
+    // keyv reports a failed write by returning false, not by throwing.
+    if (!(await this.kv.set(`settings:${workspace}`, next))) {
+      throw new StoreError(`Failed to save the settings of ${workspace}: the store rejected the write.`);
+    }
     this.memory.set(workspace, { settings: next, readAt: Date.now() });
     return next;
   }
