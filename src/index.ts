@@ -11,16 +11,40 @@ export interface RunningAdapter {
   stop(): Promise<void>;
 }
 
+/** An adapter that failed to start; the message says what to fix. */
+class AdapterStartError extends Error {
+  override name = 'AdapterStartError';
+}
+
+async function stopAll(frugal: Frugal, adapters: RunningAdapter[]): Promise<void> {
+  for (const adapter of adapters) {
+    try {
+      await adapter.stop();
+    } catch (error) {
+      frugal.logger.error({ err: error, adapter: adapter.name }, 'adapter failed to stop cleanly');
+    }
+  }
+}
+
+/** Starts every platform with credentials. If one fails, the ones already started are stopped. */
 async function startPlatforms(frugal: Frugal): Promise<RunningAdapter[]> {
   const adapters: RunningAdapter[] = [];
   const { slack, discord } = frugal.config;
+  const starters: [string, () => Promise<RunningAdapter>][] = [];
   if (slack.botToken && (slack.appToken || slack.signingSecret)) {
-    const { startSlack } = await import('./slack/slack-adapter.js');
-    adapters.push(await startSlack(frugal));
+    starters.push(['Slack', async () => (await import('./slack/slack-adapter.js')).startSlack(frugal)]);
   }
   if (discord.token) {
-    const { startDiscord } = await import('./discord/discord-adapter.js');
-    adapters.push(await startDiscord(frugal));
+    starters.push(['Discord', async () => (await import('./discord/discord-adapter.js')).startDiscord(frugal)]);
+  }
+  for (const [name, start] of starters) {
+    try {
+      adapters.push(await start());
+    } catch (error) {
+      frugal.logger.error({ err: error, adapter: name }, 'adapter failed to start');
+      await stopAll(frugal, adapters);
+      throw new AdapterStartError(`${name} failed to start: ${(error as Error).message}`);
+    }
   }
   return adapters;
 }
@@ -45,7 +69,15 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const adapters = await startPlatforms(frugal);
+  let adapters: RunningAdapter[];
+  try {
+    adapters = await startPlatforms(frugal);
+  } catch (error) {
+    if (!(error instanceof AdapterStartError)) throw error;
+    process.stderr.write(`frugal: ${error.message}\n`);
+    await frugal.close();
+    return 1;
+  }
   if (adapters.length === 0) {
     logger.info({ store: config.storeUrl }, 'no platform credentials set; starting the terminal chat');
     await runTerminalChat(frugal, process.stdin, process.stdout);
@@ -62,13 +94,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  for (const adapter of adapters) {
-    try {
-      await adapter.stop();
-    } catch (error) {
-      logger.error({ err: error, adapter: adapter.name }, 'adapter failed to stop cleanly');
-    }
-  }
+  await stopAll(frugal, adapters);
   await frugal.close();
   logger.info('frugal stopped');
   return 0;

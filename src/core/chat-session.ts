@@ -150,22 +150,7 @@ export class ChatSession {
     const price = this.prices.lookup(turn.route.model);
     if (!price) this.logger.warn({ model: turn.route.model }, 'model has no price; the turn is recorded at cost 0');
     const cost = price ? costPico(price, completion.usage) : 0;
-    const at = this.now().getTime();
-    const stored: StoredMessage[] = [
-      { role: 'user', content: text, at, tokens: { [counter.encoding]: currentTokens } },
-      { role: 'assistant', content: completion.text, at, tokens: { [counter.encoding]: counter.countMessage({ role: 'assistant', content: completion.text }) } },
-    ];
-    await this.history.append(conversation, stored);
-
-    const cacheable =
-      this.options.enableCache &&
-      turn.hash !== undefined &&
-      window.storedCount === 0 &&
-      completion.finishReason !== 'length' &&
-      completion.text.trim() !== '';
-    if (cacheable) {
-      await this.cache.set(workspace, turn.hash!, { answer: completion.text, model: turn.route.model, costPico: cost, storedAt: at });
-    }
+    // The ledger is written first: the money is spent, whatever happens to the writes below.
     this.writeLedger(turn, {
       outcome: 'answered',
       usage: completion.usage,
@@ -174,6 +159,26 @@ export class ChatSession {
       historyMessages: window.messages.length,
       requestId: completion.requestId,
     });
+    const at = this.now().getTime();
+    const answerTokens = counter.countMessage({ role: 'assistant', content: completion.text });
+    await this.saveHistory(turn, [
+      { role: 'user', content: text, at, tokens: { [counter.encoding]: currentTokens } },
+      { role: 'assistant', content: completion.text, at, tokens: { [counter.encoding]: answerTokens } },
+    ]);
+
+    const cacheable =
+      this.options.enableCache &&
+      turn.hash !== undefined &&
+      window.storedCount === 0 &&
+      completion.finishReason !== 'length' &&
+      completion.text.trim() !== '';
+    if (cacheable) {
+      try {
+        await this.cache.set(workspace, turn.hash!, { answer: completion.text, model: turn.route.model, costPico: cost, storedAt: at });
+      } catch (error) {
+        this.logger.error({ err: error, ...this.turnIds(turn) }, 'answer cache write failed');
+      }
+    }
     return { kind: 'answer', text: completion.text, model: turn.route.model, costUsd: picoToUsd(cost) };
   }
 
@@ -181,12 +186,24 @@ export class ChatSession {
     const at = this.now().getTime();
     const counter = tokenCounterFor(turn.route.model);
     const answerTokens = counter.countMessage({ role: 'assistant', content: answer });
-    await this.history.append(turn.conversation, [
+    this.writeLedger(turn, { outcome: 'cache_hit', usage: NO_USAGE, costPico: 0, avoidedPico, historyMessages: 0 });
+    await this.saveHistory(turn, [
       { role: 'user', content: turn.text, at, tokens: { [counter.encoding]: userTokens } },
       { role: 'assistant', content: answer, at, tokens: { [counter.encoding]: answerTokens } },
     ]);
-    this.writeLedger(turn, { outcome: 'cache_hit', usage: NO_USAGE, costPico: 0, avoidedPico, historyMessages: 0 });
     return { kind: 'cache_hit', text: answer, model: turn.route.model, costUsd: 0 };
+  }
+
+  /**
+   * Appends a finished turn to its conversation. A failed write is logged and the answer still
+   * goes out, because the user should not lose an answer that was already paid for.
+   */
+  private async saveHistory(turn: TurnContext, messages: StoredMessage[]): Promise<void> {
+    try {
+      await this.history.append(turn.conversation, messages);
+    } catch (error) {
+      this.logger.error({ err: error, ...this.turnIds(turn) }, 'history write failed');
+    }
   }
 
   private rejectTooLong(turn: TurnContext, limit: number): TurnReply {
@@ -236,7 +253,14 @@ export class ChatSession {
       historyMessages: result.historyMessages,
       latencyMs,
     };
-    this.store.ledger.record(record);
+    let recorded = true;
+    try {
+      this.store.ledger.record(record);
+    } catch (error) {
+      // The turn line below still carries every figure of the record, so the spend can be recovered from the log.
+      recorded = false;
+      this.logger.error({ err: error, ...this.turnIds(turn) }, 'ledger write failed');
+    }
     this.logger.info(
       {
         ...this.turnIds(turn),
@@ -252,6 +276,7 @@ export class ChatSession {
         sensitive: turn.sensitiveReasons.length > 0,
         historyMessages: record.historyMessages,
         requestId: result.requestId,
+        recorded,
       },
       'turn finished',
     );

@@ -60,7 +60,8 @@ export async function openStore(url: string): Promise<Store> {
   const adapter = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: BUSY_TIMEOUT_MS });
   await adapter.query('PRAGMA journal_mode = WAL');
   await adapter.query('PRAGMA synchronous = NORMAL');
-  const kv = new Keyv({ store: adapter, namespace: 'frugal', useKeyPrefix: true });
+  // keyv swallows store errors unless told otherwise, which would turn a broken store into empty history.
+  const kv = new Keyv({ store: adapter, namespace: 'frugal', useKeyPrefix: true, throwOnErrors: true });
   const ledger = new Ledger(database);
 
   return {

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { EMPTY_MESSAGE_REPLY, MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
@@ -352,6 +355,49 @@ describe('ChatSession model failures', () => {
     const [row] = ledgerRows(h);
     expect(row!.prompt_tokens as number).toBeGreaterThan(0);
     expect(row!.completion_tokens as number).toBeGreaterThan(0);
+  });
+});
+
+describe('ChatSession store failures', () => {
+  it('returns a paid answer when the history write fails', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.reply = () => {
+      const values = new BetterSqlite3(join(h.directory, 'frugal.sqlite'));
+      values.exec('DROP TABLE keyv');
+      values.close();
+      return 'Here is the export guide.';
+    };
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply.kind).toBe('answer');
+    expect(reply.text).toBe('Here is the export guide.');
+    expect(ledgerRows(h)).toHaveLength(1);
+    expect(h.logs.withMessage('history write failed')).toHaveLength(1);
+    expect(h.logs.withMessage('answer cache write failed')).toHaveLength(1);
+  });
+
+  it('logs the figures when the ledger write fails', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const ledger = new BetterSqlite3(join(h.directory, 'frugal.ledger.sqlite'));
+    ledger.exec('DROP TABLE ledger_totals');
+    ledger.close();
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply.kind).toBe('answer');
+    expect(h.logs.withMessage('ledger write failed')).toHaveLength(1);
+    const [line] = h.logs.withMessage('turn finished');
+    expect(line!.recorded).toBe(false);
+    expect(line!.promptTokens as number).toBeGreaterThan(0);
+  });
+
+  it('rejects the turn when the store cannot be read', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const values = new BetterSqlite3(join(h.directory, 'frugal.sqlite'));
+    values.exec('DROP TABLE keyv');
+    values.close();
+    await expect(h.frugal.session.handle(message('How do I export data?'))).rejects.toThrow(/no such table/);
+    expect(h.openai.attemptCount).toBe(0);
   });
 });
 
