@@ -1,6 +1,6 @@
 import { costPico, type ModelPrice } from '../core/pricing.js';
 import type { CommandContext } from './commands.js';
-import { formatUsd } from './money.js';
+import { formatPercent, formatUsd } from './money.js';
 
 /** The period /optimize looks back over. */
 export const OPTIMIZE_PERIOD_DAYS = 30;
@@ -22,6 +22,9 @@ export function optimizeCommand({ session, workspace, now }: CommandContext): st
   const prices = session.prices;
   const suggestions: Suggestion[] = [];
 
+  const classTurns = new Map<string, number>();
+  for (const group of facts.byClassAndModel) classTurns.set(group.queryClass, (classTurns.get(group.queryClass) ?? 0) + group.turns);
+
   // Turns that ran on a dearer model than their class is routed to, by pinning or by configuration.
   for (const group of facts.byClassAndModel) {
     const target = session.router.modelFor(group.queryClass);
@@ -37,7 +40,9 @@ export function optimizeCommand({ session, workspace, now }: CommandContext): st
       : `Check CHAT_${group.queryClass === 'simple' ? 'CHEAP' : group.queryClass === 'complex' ? 'STRONG' : 'DEFAULT'}_MODEL.`;
     suggestions.push({
       savedPico: saved,
-      text: `${group.turns} ${group.queryClass} questions ran on ${group.model} (${formatUsd(group.costPico)}); on ${target} they would have cost ${formatUsd(repriced)}. ${how}`,
+      text:
+        `${group.turns} ${group.queryClass} questions (${formatPercent(group.turns, classTurns.get(group.queryClass) ?? 0)} of them) ` +
+        `ran on ${group.model} (${formatUsd(group.costPico)}); on ${target} they would have cost ${formatUsd(repriced)}. ${how}`,
     });
   }
 

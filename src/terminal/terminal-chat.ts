@@ -14,6 +14,8 @@ export async function runTerminalChat(frugal: Frugal, input: Readable, output: W
   const interactive = Boolean((input as { isTTY?: boolean }).isTTY);
   const lines = createInterface({ input, terminal: false, crlfDelay: Infinity });
   const write = (text: string) => output.write(`${text}\n`);
+  // Each run is a conversation of its own, so an earlier run's history is not sent again.
+  const conversationId = `session-${new Date().toISOString()}`;
   if (interactive) write('Frugal terminal chat. Type a question, /stats, /optimize or /model. Ctrl-D exits.');
 
   for await (const line of lines) {
@@ -37,7 +39,7 @@ export async function runTerminalChat(frugal: Frugal, input: Readable, output: W
       const reply = await frugal.session.handle({
         platform: 'terminal',
         workspaceId: 'local',
-        conversationId: 'session',
+        conversationId,
         userId: TERMINAL_USER,
         text,
         isDirectMessage: false,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { CommandRequest } from '../../src/commands/commands.js';
+import { formatUsd } from '../../src/commands/money.js';
 import type { IncomingMessage } from '../../src/core/types.js';
 import { type Harness, startHarness } from '../support/frugal-harness.js';
 
@@ -95,9 +96,20 @@ describe('/optimize', () => {
     for (let i = 0; i < 4; i++) await h.frugal.session.handle(turn('thanks!', { conversationId: `c${i}` }));
     const text = await h.frugal.commands.run(command('optimize'));
     expect(text).toContain('**Suggestions from the last 30 days**');
-    expect(text).toMatch(/4 simple questions ran on gpt-4o \(\$0\.\d+\); on gpt-4o-mini they would have cost \$0\.\d+/);
+    expect(text).toMatch(/4 simple questions \(100\.0% of them\) ran on gpt-4o \(\$0\.\d+\); on gpt-4o-mini they would have cost \$0\.\d+/);
     expect(text).toContain('`/model auto`');
     expect(text).toMatch(/paid answers repeated 1 questions/);
+
+    // Hand-priced from the usage the stand-in reported: gpt-4o is $2.50 in and $10 out per 1M
+    // tokens, gpt-4o-mini $0.15 and $0.60, and no prompt here is long enough to be cached.
+    const usage = h.openai.requests.map((request) => request.messages);
+    expect(usage).toHaveLength(4);
+    const totals = h.frugal.store.ledger.workspaceTotals('slack:T1', new Date()).total;
+    expect(totals.cachedTokens).toBe(0);
+    const onStrong = totals.promptTokens * 2.5 + totals.completionTokens * 10;
+    const onCheap = totals.promptTokens * 0.15 + totals.completionTokens * 0.6;
+    expect(totals.costPico).toBe(Math.round(onStrong * 1e6));
+    expect(text).toContain(`on gpt-4o-mini they would have cost ${formatUsd(Math.round(onCheap * 1e6))}`);
   });
 
   it('reports cut answers and says when there is nothing to save', async () => {
