@@ -14,11 +14,11 @@ interface Suggestion {
  * `/optimize`: suggestions computed from the workspace's ledger over the last 30 days, each
  * with the money it would have saved, largest saving first.
  */
-export function optimizeCommand({ session, workspace, now }: CommandContext): string {
+export async function optimizeCommand({ session, workspace, now }: CommandContext): Promise<string> {
   const since = new Date(now.getTime() - OPTIMIZE_PERIOD_DAYS * 86_400_000);
   const options = session.options;
   const longContextThreshold = Math.floor(options.maxContextTokens / 2);
-  const facts = session.store.ledger.optimizeFacts(workspace, since, longContextThreshold);
+  const facts = await session.store.ledger.optimizeFacts(workspace, since, longContextThreshold);
   const prices = session.prices;
   const suggestions: Suggestion[] = [];
 

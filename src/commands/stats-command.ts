@@ -20,9 +20,9 @@ function cacheLine(totals: Totals): string {
 }
 
 /** `/stats`: the caller's spend; admins also get workspace totals, top users, models and conversations. */
-export function statsCommand({ request, session, workspace, isAdmin, now }: CommandContext): string {
+export async function statsCommand({ request, session, workspace, isAdmin, now }: CommandContext): Promise<string> {
   const ledger = session.store.ledger;
-  const mine = ledger.userTotals(workspace, request.userId, now);
+  const mine = await ledger.userTotals(workspace, request.userId, now);
   const lines = [
     '**Your usage**',
     periodLine('Today (UTC)', mine.today),
@@ -33,7 +33,7 @@ export function statsCommand({ request, session, workspace, isAdmin, now }: Comm
   ];
   if (!isAdmin) return lines.join('\n');
 
-  const all = ledger.workspaceTotals(workspace, now);
+  const all = await ledger.workspaceTotals(workspace, now);
   const { month } = periodKeys(now);
   lines.push(
     '',
@@ -45,19 +45,19 @@ export function statsCommand({ request, session, workspace, isAdmin, now }: Comm
     cacheLine(all.total),
   );
 
-  const users = ledger.topUsers(workspace, 'all', TOP_LIMIT);
+  const users = await ledger.topUsers(workspace, 'all', TOP_LIMIT);
   if (users.length > 0) {
     lines.push('', '**Top users (all time)**');
     users.forEach((user, i) => lines.push(`${i + 1}. ${user.id}: ${formatUsd(user.costPico)} over ${user.turns} messages`));
   }
-  const models = ledger.modelBreakdown(workspace, month);
+  const models = await ledger.modelBreakdown(workspace, month);
   if (models.length > 0) {
     lines.push('', '**Models this month**');
     for (const model of models) {
       lines.push(`- ${model.id}: ${model.turns} messages, ${formatUsd(model.costPico)}, ${model.promptTokens} prompt tokens (${model.cachedTokens} cached), ${model.completionTokens} completion tokens`);
     }
   }
-  const conversations = ledger.topConversations(workspace, TOP_LIMIT);
+  const conversations = await ledger.topConversations(workspace, TOP_LIMIT);
   if (conversations.length > 0) {
     lines.push('', '**Most expensive conversations**');
     conversations.forEach((conversation, i) =>

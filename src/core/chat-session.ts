@@ -143,7 +143,7 @@ export class ChatSession {
       completion = await this.model.complete({ model: turn.route.model, messages, maxTokens: turn.route.maxTokens });
     } catch (error) {
       this.logger.error({ err: error, ...this.turnIds(turn), model: turn.route.model }, 'model call failed');
-      this.writeLedger(turn, { outcome: 'model_error', usage: NO_USAGE, costPico: 0, historyMessages: window.messages.length });
+      await this.writeLedger(turn, { outcome: 'model_error', usage: NO_USAGE, costPico: 0, historyMessages: window.messages.length });
       return { kind: 'model_error', text: MODEL_UNAVAILABLE_REPLY, model: turn.route.model, costUsd: 0 };
     }
 
@@ -151,7 +151,7 @@ export class ChatSession {
     if (!price) this.logger.warn({ model: turn.route.model }, 'model has no price; the turn is recorded at cost 0');
     const cost = price ? costPico(price, completion.usage) : 0;
     // The ledger is written first: the money is spent, whatever happens to the writes below.
-    this.writeLedger(turn, {
+    await this.writeLedger(turn, {
       outcome: 'answered',
       usage: completion.usage,
       costPico: cost,
@@ -186,7 +186,7 @@ export class ChatSession {
     const at = this.now().getTime();
     const counter = tokenCounterFor(turn.route.model);
     const answerTokens = counter.countMessage({ role: 'assistant', content: answer });
-    this.writeLedger(turn, { outcome: 'cache_hit', usage: NO_USAGE, costPico: 0, avoidedPico, historyMessages: 0 });
+    await this.writeLedger(turn, { outcome: 'cache_hit', usage: NO_USAGE, costPico: 0, avoidedPico, historyMessages: 0 });
     await this.saveHistory(turn, [
       { role: 'user', content: turn.text, at, tokens: { [counter.encoding]: userTokens } },
       { role: 'assistant', content: answer, at, tokens: { [counter.encoding]: answerTokens } },
@@ -206,8 +206,8 @@ export class ChatSession {
     }
   }
 
-  private rejectTooLong(turn: TurnContext, limit: number): TurnReply {
-    this.writeLedger(turn, { outcome: 'too_long', usage: NO_USAGE, costPico: 0, historyMessages: 0 });
+  private async rejectTooLong(turn: TurnContext, limit: number): Promise<TurnReply> {
+    await this.writeLedger(turn, { outcome: 'too_long', usage: NO_USAGE, costPico: 0, historyMessages: 0 });
     return {
       kind: 'notice',
       text:
@@ -227,11 +227,11 @@ export class ChatSession {
     };
   }
 
-  private writeLedger(
+  private async writeLedger(
     turn: TurnContext,
     result: Pick<LedgerRecord, 'outcome' | 'usage' | 'costPico' | 'historyMessages'> &
       Partial<Pick<LedgerRecord, 'avoidedPico' | 'finishReason'>> & { requestId?: string },
-  ): void {
+  ): Promise<void> {
     const latencyMs = performance.now() - turn.startedAt;
     const record: LedgerRecord = {
       at: this.now(),
@@ -255,7 +255,7 @@ export class ChatSession {
     };
     let recorded = true;
     try {
-      this.store.ledger.record(record);
+      await this.store.ledger.record(record);
     } catch (error) {
       // The turn line below still carries every figure of the record, so the spend can be recovered from the log.
       recorded = false;

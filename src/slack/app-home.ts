@@ -35,7 +35,7 @@ export async function buildHomeView(frugal: Frugal, teamId: string, userId: stri
   const ledger = frugal.store.ledger;
   const blocks: webApi.KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Frugal' } },
-    section(`*Your usage*\n${totalsLines(ledger.userTotals(workspace, userId, now))}`),
+    section(`*Your usage*\n${totalsLines(await ledger.userTotals(workspace, userId, now))}`),
   ];
   if (isAdmin) {
     const settings = await frugal.session.settings.get(workspace);
@@ -46,7 +46,7 @@ export async function buildHomeView(frugal: Frugal, teamId: string, userId: stri
         `${router.modelFor('default')}, complex ones to ${router.modelFor('complex')}.`;
     blocks.push(
       { type: 'divider' },
-      section(`*Workspace*\n${totalsLines(ledger.workspaceTotals(workspace, now))}`),
+      section(`*Workspace*\n${totalsLines(await ledger.workspaceTotals(workspace, now))}`),
       section(`*Model*\n${model}`),
     );
   }

@@ -5,7 +5,8 @@ import KeyvSqlite from '@keyv/sqlite';
 import BetterSqlite3 from 'better-sqlite3';
 import Keyv from 'keyv';
 
-import { Ledger } from './ledger.js';
+import type { Ledger } from './ledger.js';
+import { SqliteLedger } from './sqlite-ledger.js';
 
 /**
  * All shared state behind one STORE_URL: a key-value store (keyv) for history, the answer
@@ -62,14 +63,14 @@ export async function openStore(url: string): Promise<Store> {
   await adapter.query('PRAGMA synchronous = NORMAL');
   // keyv swallows store errors unless told otherwise, which would turn a broken store into empty history.
   const kv = new Keyv({ store: adapter, namespace: 'frugal', useKeyPrefix: true, throwOnErrors: true });
-  const ledger = new Ledger(database);
+  const ledger = new SqliteLedger(database);
 
   return {
     kv,
     ledger,
     async close() {
       await kv.disconnect();
-      database.close();
+      await ledger.close();
     },
   };
 }

@@ -28,7 +28,7 @@ describe('/stats', () => {
     await h.frugal.session.handle(turn('How do I export my invoices?', { conversationId: 'b' }));
     await h.frugal.session.handle(turn('Where is the API documentation?', { conversationId: 'c', userId: 'U2' }));
     const text = await h.frugal.commands.run(command('stats'));
-    const rows = h.frugal.store.ledger.userTotals('slack:T1', 'U1', new Date());
+    const rows = await h.frugal.store.ledger.userTotals('slack:T1', 'U1', new Date());
     expect(rows.total.turns).toBe(2);
     expect(text).toContain('**Your usage**');
     expect(text).toMatch(/Today \(UTC\): \$0\.0000\d+ over 2 messages/);
@@ -103,7 +103,7 @@ describe('/optimize', () => {
     // Hand-priced from the usage the stand-in reported: gpt-4o is $2.50 in and $10 out per 1M
     // tokens, gpt-4o-mini $0.15 and $0.60, and no prompt here is long enough to be cached.
     expect(h.openai.requests).toHaveLength(4);
-    const totals = h.frugal.store.ledger.workspaceTotals('slack:T1', new Date()).total;
+    const totals = (await h.frugal.store.ledger.workspaceTotals('slack:T1', new Date())).total;
     expect(totals.cachedTokens).toBe(0);
     const onStrong = totals.promptTokens * 2.5 + totals.completionTokens * 10;
     const onCheap = totals.promptTokens * 0.15 + totals.completionTokens * 0.6;

@@ -301,11 +301,11 @@ describe('ChatSession costs and ledger', () => {
     expect(rows).toHaveLength(1000);
     const sum = rows.reduce((total, row) => total + (row.cost_pico as number), 0);
     const now = new Date();
-    const totals = h.frugal.store.ledger.workspaceTotals('slack:T1', now);
+    const totals = await h.frugal.store.ledger.workspaceTotals('slack:T1', now);
     expect(totals.total.turns).toBe(1000);
     expect(totals.total.costPico).toBe(sum);
     expect(totals.today.costPico).toBe(sum);
-    expect(h.frugal.store.ledger.sumOfUsers('slack:T1', 'all').costPico).toBe(sum);
+    expect((await h.frugal.store.ledger.sumOfUsers('slack:T1', 'all')).costPico).toBe(sum);
     const replySum = replies.reduce((total, reply) => total + reply.costUsd, 0);
     expect(replySum).toBeCloseTo(sum / 1e12, 12);
   });

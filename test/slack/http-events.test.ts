@@ -51,7 +51,7 @@ describe('slack HTTP mode', () => {
 
     const request = testbed.harness.openai.requests[0]!;
     expect(request.messages.at(-1)).toEqual({ role: 'user', content: 'is it everything a river should be?' });
-    expect(testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(1);
+    expect(await testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(1);
   });
 
   it('answers a mention inside a thread in that thread', async () => {
@@ -69,7 +69,7 @@ describe('slack HTTP mode', () => {
 
     expect(testbed.slack.callsOf('chat.postMessage')).toHaveLength(1);
     expect(testbed.harness.openai.requests).toHaveLength(1);
-    expect(testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(1);
+    expect(await testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(1);
   });
 
   it('answers a first delivery marked as a retry', async () => {
@@ -78,7 +78,7 @@ describe('slack HTTP mode', () => {
     await testbed.settle();
 
     expect(shownTexts(testbed)).toEqual(['You asked: first seen as a retry']);
-    expect(testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(1);
+    expect(await testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(1);
   });
 
   it('answers the app_mention and message pair once', async () => {
@@ -96,7 +96,7 @@ describe('slack HTTP mode', () => {
 
     expect(testbed.harness.openai.requests).toHaveLength(2);
     expect(testbed.slack.callsOf('chat.postMessage')).toHaveLength(2);
-    expect(testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(2);
+    expect(await testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(2);
   });
 
   it('rejects a forged signature without a model call', async () => {

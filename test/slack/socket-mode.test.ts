@@ -111,7 +111,7 @@ describe('slack Socket Mode', () => {
       'You asked: another question',
     ]);
     expect(harness.openai.requests).toHaveLength(2);
-    expect(harness.frugal.store.ledger.recordCount(`slack:${TEAM_ID}`)).toBe(2);
+    expect(await harness.frugal.store.ledger.recordCount(`slack:${TEAM_ID}`)).toBe(2);
   });
 
   it('acknowledges a slash command and responds ephemerally', async () => {
