@@ -62,7 +62,7 @@ export function buildRouter(config: Config): Router {
 export async function createFrugal(config: Config, logger: Logger, overrides: FrugalOverrides = {}): Promise<Frugal> {
   const prices = buildPriceTable(config);
   const router = buildRouter(config);
-  const store = await openStore(config.storeUrl);
+  const store = await openStore(config.storeUrl, { logger });
   const model = overrides.model ?? new OpenAIChatModel(config.openai);
   const session = new ChatSession({
     options: { ...config.chat, dmSensitive: config.dmSensitive },

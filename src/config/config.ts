@@ -105,7 +105,7 @@ export const VARIABLES = {
   CHAT_SYSTEM_PROMPT: { schema: text(), allowed: 'a non-empty text', default: DEFAULT_SYSTEM_PROMPT },
   DM_SENSITIVE: { schema: flag(), allowed: 'true or false', default: 'true' },
   ADMIN_USER_IDS: { schema: list(), allowed: 'comma-separated platform:user ids such as slack:U123,discord:42', default: '' },
-  STORE_URL: { schema: text(), allowed: 'sqlite://PATH', default: 'sqlite://data/frugal.sqlite' },
+  STORE_URL: { schema: text(), allowed: 'sqlite://PATH or redis://HOST:PORT', default: 'sqlite://data/frugal.sqlite' },
   LOG_LEVEL: { schema: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS)), allowed: LOG_LEVELS.join(', '), default: 'info' },
   SLACK_BOT_TOKEN: { schema: optionalText(), allowed: 'a bot token starting with xoxb-' },
   SLACK_APP_TOKEN: { schema: optionalText(), allowed: 'an app-level token starting with xapp-' },
@@ -159,6 +159,8 @@ export interface Config {
 
 function describeValue(name: string, value: string): string {
   if (SECRET_VARIABLES.has(name)) return '(value hidden)';
+  // A store URL can carry a password, as in redis://user:password@host:6379.
+  if (name === 'STORE_URL') value = value.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
@@ -201,9 +203,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!values.SLACK_BOT_TOKEN && (values.SLACK_APP_TOKEN || values.SLACK_SIGNING_SECRET)) {
     throw new ConfigError('Missing SLACK_BOT_TOKEN: Slack needs the bot token (xoxb-...) next to SLACK_APP_TOKEN or SLACK_SIGNING_SECRET.');
   }
-  if (!/^sqlite:\/\/.+/.test(values.STORE_URL)) {
+  if (!/^(sqlite|rediss?):\/\/.+/.test(values.STORE_URL)) {
     throw new ConfigError(
-      `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected sqlite://PATH such as sqlite://data/frugal.sqlite; other stores are not supported yet.`,
+      `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected sqlite://PATH such as sqlite://data/frugal.sqlite, or redis://HOST:PORT.`,
     );
   }
 

@@ -33,6 +33,12 @@ export class AnswerCache {
     return this.kv.get<CachedAnswer>(entryKey(workspace, hash));
   }
 
+  /**
+   * Stores an answer and evicts the oldest beyond the size bound.
+   * NOTE: the eviction order is read, changed and written back under an in-process lock only,
+   * so processes sharing a Redis store can each drop the other's newest entry from the order,
+   * and a workspace can briefly hold a few answers more than `maxSize`.
+   */
   async set(workspace: string, hash: string, answer: CachedAnswer): Promise<void> {
     await this.mutex.run(workspace, async () => {
       const indexKey = `cache-index:${workspace}`;

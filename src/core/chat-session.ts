@@ -78,7 +78,7 @@ export class ChatSession {
     this.router = dependencies.router;
     this.logger = dependencies.logger;
     this.now = dependencies.now ?? (() => new Date());
-    this.history = new HistoryStore(this.store.kv);
+    this.history = new HistoryStore(this.store);
     this.cache = new AnswerCache(this.store.kv, { maxSize: this.options.cacheMaxSize, ttlSeconds: this.options.cacheTtlSeconds });
     this.settings = new SettingsStore(this.store.kv);
   }

@@ -1,5 +1,4 @@
-import type Keyv from 'keyv';
-
+import type { Store } from '../store/store.js';
 import { LruMap } from './lru-map.js';
 import type { EncodingName, TokenCounter } from './tokens.js';
 import type { ChatMessage, Role } from './types.js';
@@ -10,10 +9,6 @@ export interface StoredMessage {
   content: string;
   at: number;
   tokens: Partial<Record<EncodingName, number>>;
-}
-
-interface ConversationHead {
-  count: number;
 }
 
 /** The history window selected for one request. */
@@ -42,18 +37,19 @@ export interface HistoryMemoryOptions {
  * messages its window can use however long the conversation is. The newest messages of recently
  * active conversations are also kept in memory, which saves the store reads on most turns.
  *
- * NOTE: the memory copy assumes this process is the only writer of the store, which holds for a
- * sqlite store; a store shared by several processes needs the reads instead.
+ * A store shared by several processes (Redis) gets no memory copy, and message numbers come
+ * from the store's atomic counter, so two processes appending to one conversation never
+ * overwrite each other's messages.
  */
 export class HistoryStore {
   private readonly recent: LruMap<string, RecentMessages>;
   private readonly recentMessages: number;
 
   constructor(
-    private readonly kv: Keyv,
+    private readonly store: Store,
     memory: HistoryMemoryOptions = { conversations: 10_000, recentMessages: 10 },
   ) {
-    this.recent = new LruMap(memory.conversations);
+    this.recent = new LruMap(store.shared ? 0 : memory.conversations);
     this.recentMessages = memory.recentMessages;
   }
 
@@ -71,7 +67,7 @@ export class HistoryStore {
     let tokens = 0;
     for (let i = stored.length - 1; i >= 0; i--) {
       const message = stored[i];
-      if (!message) break;
+      if (!message) continue;
       const messageTokens = tokensOf(message, counter);
       if (tokens + messageTokens > maxTokens) break;
       tokens += messageTokens;
@@ -81,27 +77,34 @@ export class HistoryStore {
     return { messages: selected, tokens, storedCount: count };
   }
 
-  /** Appends messages to a conversation. Callers serialize appends per conversation. */
+  /**
+   * Appends messages to a conversation. Callers serialize appends per conversation within a
+   * process. In a shared store each append reserves its message numbers first, and a reader
+   * can briefly see a number whose message another process is still writing; windows skip it.
+   */
   async append(conversation: string, messages: StoredMessage[]): Promise<void> {
-    const count = await this.count(conversation);
-    const entries: { key: string; value: StoredMessage | ConversationHead }[] = messages.map((message, i) => ({
-      key: messageKey(conversation, count + i),
-      value: message,
-    }));
-    entries.push({ key: headKey(conversation), value: { count: count + messages.length } });
-    await this.kv.setMany(entries);
+    const write = (first: number) =>
+      this.store.kv.setMany(messages.map((message, i) => ({ key: messageKey(conversation, first + i), value: message })));
+    if (this.store.shared) {
+      const first = (await this.store.increment(reservedKey(conversation), messages.length)) - messages.length;
+      await write(first);
+      await this.store.increment(countKey(conversation), messages.length);
+      return;
+    }
     const known = this.recent.get(conversation);
+    const count = await this.count(conversation);
+    const [, end] = await Promise.all([write(count), this.store.increment(countKey(conversation), messages.length)]);
     const newest = [...(known?.count === count ? known.newest : []), ...messages].slice(-this.recentMessages);
-    this.recent.set(conversation, { count: count + messages.length, newest });
+    this.recent.set(conversation, { count: end, newest });
   }
 
   /** Returns the number of stored messages of a conversation. */
   async count(conversation: string): Promise<number> {
     const known = this.recent.get(conversation);
     if (known) return known.count;
-    const head = (await this.kv.get<ConversationHead>(headKey(conversation))) ?? { count: 0 };
-    this.recent.set(conversation, { count: head.count, newest: [] });
-    return head.count;
+    const count = await this.store.counter(countKey(conversation));
+    this.recent.set(conversation, { count, newest: [] });
+    return count;
   }
 
   /** Reads the messages numbered from `first` up to but excluding `end`, from memory where it has them. */
@@ -112,14 +115,14 @@ export class HistoryStore {
     }
     const keys: string[] = [];
     for (let seq = first; seq < end; seq++) keys.push(messageKey(conversation, seq));
-    return this.kv.getMany<StoredMessage>(keys);
+    return this.store.kv.getMany<StoredMessage>(keys);
   }
 
   /** Returns every stored message of a conversation, oldest first. */
   async all(conversation: string): Promise<StoredMessage[]> {
     const count = await this.count(conversation);
     const keys = Array.from({ length: count }, (_, seq) => messageKey(conversation, seq));
-    const stored = keys.length ? await this.kv.getMany<StoredMessage>(keys) : [];
+    const stored = keys.length ? await this.store.kv.getMany<StoredMessage>(keys) : [];
     return stored.filter((message): message is StoredMessage => message !== undefined);
   }
 }
@@ -138,5 +141,6 @@ export function toChatMessage(message: StoredMessage): ChatMessage {
   return { role: message.role, content: message.content };
 }
 
-const headKey = (conversation: string) => `history:${conversation}`;
+const countKey = (conversation: string) => `history-count:${conversation}`;
+const reservedKey = (conversation: string) => `history-reserved:${conversation}`;
 const messageKey = (conversation: string, seq: number) => `history:${conversation}:${seq}`;

@@ -1,5 +1,7 @@
 import type Keyv from 'keyv';
 
+import type { Store } from '../store/store.js';
+
 /** How long a delivered message id is remembered, so a gateway replay after a resume is not answered twice. */
 const SEEN_TTL_MS = 10 * 60 * 1000;
 
@@ -15,18 +17,18 @@ export const LINK_TTL_MS = 30 * 24 * 60 * 60 * 1000;
  * of the bot's messages to its conversation, so a reply to one continues that reply chain.
  */
 export class ConversationLinks {
-  constructor(private readonly kv: Keyv) {}
+  private readonly kv: Keyv;
+
+  constructor(private readonly store: Store) {
+    this.kv = store.kv;
+  }
 
   /**
-   * Records a message id as handled and returns false when it was handled before.
-   * NOTE: the check and the write are two store calls, so two processes that receive the same
-   * message at the same moment can both answer it.
+   * Records a message id as handled and returns false when it was handled before. The claim
+   * is atomic in the store, so of several processes sharing a store only one answers.
    */
   async claim(messageId: string): Promise<boolean> {
-    const key = `discord:seen:${messageId}`;
-    if (await this.kv.get(key)) return false;
-    await this.kv.set(key, true, SEEN_TTL_MS);
-    return true;
+    return this.store.claim(`discord:seen:${messageId}`, SEEN_TTL_MS);
   }
 
   /** Returns the conversation one of the bot's messages belongs to, if the bot sent it. */

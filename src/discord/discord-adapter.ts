@@ -98,7 +98,7 @@ export async function startDiscord(frugal: Frugal, options: DiscordAdapterOption
 
   const messages = new MessageHandler({
     frugal,
-    links: new ConversationLinks(frugal.store.kv),
+    links: new ConversationLinks(frugal.store),
     logger,
     typingIntervalMs: options.typingIntervalMs,
   });

@@ -1,4 +1,4 @@
-import type Keyv from 'keyv';
+import type { Store } from '../store/store.js';
 
 /**
  * How long a delivery key is kept, in milliseconds. Slack retries an unacknowledged event
@@ -17,15 +17,14 @@ export class DeliveryDedupe {
   private readonly claimed = new Map<string, number>();
 
   constructor(
-    private readonly kv: Keyv,
+    private readonly store: Store,
     private readonly ttlMs = DELIVERY_KEY_TTL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 
   /**
-   * Returns true when none of the keys was claimed before, and claims them all.
-   * NOTE: across processes that share one store the lookup and the write are two steps, so two
-   * processes receiving the same event in the same instant can both answer it.
+   * Returns true when none of the keys was claimed before, and claims them all. Each store
+   * claim is atomic, so of several processes sharing a store only one answers a delivery.
    */
   async claim(keys: readonly string[]): Promise<boolean> {
     this.prune();
@@ -33,10 +32,8 @@ export class DeliveryDedupe {
     const expiresAt = this.now() + this.ttlMs;
     for (const key of keys) this.claimed.set(key, expiresAt);
 
-    const stored = await Promise.all(keys.map((key) => this.kv.get(storeKey(key))));
-    if (stored.some((value) => value !== undefined)) return false;
-    await Promise.all(keys.map((key) => this.kv.set(storeKey(key), expiresAt, this.ttlMs)));
-    return true;
+    const claims = await Promise.all(keys.map((key) => this.store.claim(storeKey(key), this.ttlMs)));
+    return claims.every(Boolean);
   }
 
   private prune(): void {

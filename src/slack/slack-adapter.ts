@@ -68,7 +68,7 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
     clientOptions,
     ...(appToken ? { socketMode: true, appToken } : { signingSecret, endpoints: EVENTS_PATH }),
   });
-  const turns = new TurnRunner(frugal, app.client, bot, new DeliveryDedupe(frugal.store.kv));
+  const turns = new TurnRunner(frugal, app.client, bot, new DeliveryDedupe(frugal.store));
   const pending = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {
     pending.add(work);

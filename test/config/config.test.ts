@@ -43,11 +43,18 @@ describe('parseConfig', () => {
   it('hides secret values in errors', () => {
     expect(() => parseConfig({ ...base, ADMIN_USER_IDS: 'U123' })).toThrow(/Invalid ADMIN_USER_IDS entry "U123"/);
     expect(() => parseConfig({ OPENAI_API_KEY: 'sk-secret', STORE_URL: 'postgresql://db' })).toThrow(
-      /^Invalid STORE_URL="postgresql:\/\/db": expected sqlite:\/\/PATH/,
+      /^Invalid STORE_URL="postgresql:\/\/db": expected sqlite:\/\/PATH such as sqlite:\/\/data\/frugal.sqlite, or redis:\/\/HOST:PORT\.$/,
     );
     expect(() => parseConfig({ SLACK_BOT_TOKEN: '   ', OPENAI_API_KEY: 'sk-secret', OPENAI_TIMEOUT_MS: 'soon' })).toThrow(
       'Invalid OPENAI_TIMEOUT_MS="soon"',
     );
+  });
+
+  it('hides the password of a store URL', () => {
+    expect(() => parseConfig({ ...base, STORE_URL: 'mongodb://admin:hunter2@127.0.0.1/x' })).toThrow(
+      'Invalid STORE_URL="mongodb://admin:***@127.0.0.1/x"',
+    );
+    expect(parseConfig({ ...base, STORE_URL: 'redis://127.0.0.1:6379' }).storeUrl).toBe('redis://127.0.0.1:6379');
   });
 
   it('never echoes a secret variable', () => {

@@ -23,10 +23,10 @@ function exchange(turn: number): StoredMessage[] {
 describe('HistoryStore', () => {
   it('returns the same window from memory and from the store', async () => {
     store = await openStore('sqlite://:memory:');
-    const writer = new HistoryStore(store.kv, { conversations: 100, recentMessages: 4 });
+    const writer = new HistoryStore(store, { conversations: 100, recentMessages: 4 });
     for (let turn = 1; turn <= 6; turn++) await writer.append('conv', exchange(turn));
     const fromMemory = await writer.window('conv', 4, 10_000, counter);
-    const restarted = new HistoryStore(store.kv);
+    const restarted = new HistoryStore(store);
     const fromStore = await restarted.window('conv', 4, 10_000, counter);
     expect(fromMemory.messages.map((message) => message.content)).toEqual(['question 5', 'answer 5', 'question 6', 'answer 6']);
     expect(fromStore.messages.map((message) => message.content)).toEqual(fromMemory.messages.map((message) => message.content));
@@ -36,7 +36,7 @@ describe('HistoryStore', () => {
 
   it('reads evicted conversations back from the store', async () => {
     store = await openStore('sqlite://:memory:');
-    const history = new HistoryStore(store.kv, { conversations: 1, recentMessages: 10 });
+    const history = new HistoryStore(store, { conversations: 1, recentMessages: 10 });
     await history.append('first', exchange(1));
     await history.append('second', exchange(2));
     await history.append('first', exchange(3));
@@ -46,7 +46,7 @@ describe('HistoryStore', () => {
 
   it('reads the store when the window is wider than memory', async () => {
     store = await openStore('sqlite://:memory:');
-    const history = new HistoryStore(store.kv, { conversations: 10, recentMessages: 2 });
+    const history = new HistoryStore(store, { conversations: 10, recentMessages: 2 });
     for (let turn = 1; turn <= 3; turn++) await history.append('conv', exchange(turn));
     const window = await history.window('conv', 6, 10_000, counter);
     expect(window.messages).toHaveLength(6);
@@ -55,7 +55,7 @@ describe('HistoryStore', () => {
 
   it('stops at the token budget, keeping the newest messages', async () => {
     store = await openStore('sqlite://:memory:');
-    const history = new HistoryStore(store.kv);
+    const history = new HistoryStore(store);
     for (let turn = 1; turn <= 3; turn++) await history.append('conv', exchange(turn));
     // Each message is 3 overhead + 1 role + 3 content tokens ("question", " ", "3") = 7 tokens.
     const window = await history.window('conv', 6, 14, counter);

@@ -22,28 +22,28 @@ describe('DeliveryDedupe', () => {
   });
 
   it('claims a delivery once', async () => {
-    const dedupe = new DeliveryDedupe(store.kv);
+    const dedupe = new DeliveryDedupe(store);
     expect(await dedupe.claim(deliveryKeys('T1', 'C1', '1.1', 'Ev1'))).toBe(true);
     expect(await dedupe.claim(deliveryKeys('T1', 'C1', '1.1', 'Ev1'))).toBe(false);
   });
 
   it('matches on channel and ts across event ids', async () => {
-    const dedupe = new DeliveryDedupe(store.kv);
+    const dedupe = new DeliveryDedupe(store);
     expect(await dedupe.claim(deliveryKeys('T1', 'C1', '1.1', 'Ev1'))).toBe(true);
     expect(await dedupe.claim(deliveryKeys('T1', 'C1', '1.1', 'Ev2'))).toBe(false);
     expect(await dedupe.claim(deliveryKeys('T1', 'C1', '1.2', 'Ev3'))).toBe(true);
   });
 
   it('claims concurrent deliveries once', async () => {
-    const dedupe = new DeliveryDedupe(store.kv);
+    const dedupe = new DeliveryDedupe(store);
     const results = await Promise.all([1, 2, 3].map((i) => dedupe.claim(deliveryKeys('T1', 'C1', '2.1', `Ev${i}`))));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
   it('remembers claims across a restart', async () => {
-    expect(await new DeliveryDedupe(store.kv).claim(deliveryKeys('T1', 'C1', '3.1', 'Ev1'))).toBe(true);
+    expect(await new DeliveryDedupe(store).claim(deliveryKeys('T1', 'C1', '3.1', 'Ev1'))).toBe(true);
     await store.close();
     store = await openStore(`sqlite://${join(directory, 'frugal.sqlite')}`);
-    expect(await new DeliveryDedupe(store.kv).claim(deliveryKeys('T1', 'C1', '3.1', 'Ev1'))).toBe(false);
+    expect(await new DeliveryDedupe(store).claim(deliveryKeys('T1', 'C1', '3.1', 'Ev1'))).toBe(false);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { ledgerPath, openStore, type Store } from '../../src/store/store.js';
+import { ledgerPath } from '../../src/store/sqlite-store.js';
+import { openStore, type Store } from '../../src/store/store.js';
 
 let store: Store | undefined;
 let directory: string | undefined;
@@ -38,9 +39,9 @@ describe('openStore', () => {
     expect(await store.kv.get('probe')).toEqual({ answer: 42 });
   });
 
-  it('rejects a URL that is not sqlite', async () => {
-    await expect(openStore('redis://127.0.0.1:6379')).rejects.toThrow(
-      'Unsupported STORE_URL "redis://127.0.0.1:6379": expected sqlite://PATH.',
+  it('rejects an unsupported store URL', async () => {
+    await expect(openStore('postgresql://127.0.0.1/frugal')).rejects.toThrow(
+      'Unsupported STORE_URL "postgresql://127.0.0.1/frugal": expected sqlite://PATH or redis://HOST:PORT.',
     );
   });
 });

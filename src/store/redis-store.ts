@@ -1,0 +1,74 @@
+import { createClient, type RedisClientType } from '@redis/client';
+import KeyvRedis from '@keyv/redis';
+import Keyv from 'keyv';
+import type { Logger } from 'pino';
+
+import { RedisLedger } from './redis-ledger.js';
+import { type Store, StoreError } from './store.js';
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** Describes a Redis URL without its password, for messages and logs. */
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the Redis URL';
+  }
+}
+
+/**
+ * Opens a Redis store that several bot processes can share: keyv over @keyv/redis for values,
+ * INCRBY for counters, SET NX for claims, and the ledger in Redis structures.
+ */
+export async function openRedisStore(url: string, logger?: Logger): Promise<Store> {
+  const client = createClient({
+    url,
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // Reconnect with a growing pause of up to two seconds; the first connection is checked below.
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+    },
+  }) as RedisClientType;
+  let connected = false;
+  let lastError: unknown;
+  client.on('error', (error: unknown) => {
+    lastError = error;
+    if (connected) logger?.error({ err: error, store: describeUrl(url) }, 'redis connection error');
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(lastError ?? new Error('connection timed out')), CONNECT_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    await client.disconnect().catch(() => undefined);
+    throw new StoreError(`Cannot connect to the store ${describeUrl(url)}: ${(error as Error).message}. Check STORE_URL and that Redis is running.`);
+  } finally {
+    clearTimeout(timer);
+  }
+  connected = true;
+
+  const adapter = new KeyvRedis(client);
+  // Without throwOnErrors keyv swallows store errors, which would turn a broken store into empty history.
+  const kv = new Keyv({ store: adapter, namespace: 'frugal', throwOnErrors: true });
+  const ledger = new RedisLedger(client);
+
+  return {
+    kv,
+    ledger,
+    shared: true,
+    increment: (key, amount) => client.incrBy(`frugal:counter:${key}`, amount),
+    counter: async (key) => Number((await client.get(`frugal:counter:${key}`)) ?? 0),
+    claim: async (key, ttlMs) => (await client.set(`frugal:claim:${key}`, '1', { NX: true, PX: ttlMs })) === 'OK',
+    async close() {
+      connected = false;
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
