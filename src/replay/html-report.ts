@@ -34,11 +34,12 @@ function chartSvg(result: ReplayResult): string {
   const y = (usd: number) => MARGIN.top + plotHeight - (usd / maxCost) * plotHeight;
 
   const parts: string[] = [];
+  const decimals = maxCost < 1 ? 4 : 2;
   for (let tick = 0; tick <= 4; tick++) {
     const usd = (maxCost * tick) / 4;
     parts.push(
       `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(usd).toFixed(1)}" y2="${y(usd).toFixed(1)}" class="grid"/>`,
-      `<text x="${MARGIN.left - 8}" y="${(y(usd) + 4).toFixed(1)}" text-anchor="end">$${usd.toFixed(usd < 1 ? 4 : 2)}</text>`,
+      `<text x="${MARGIN.left - 8}" y="${(y(usd) + 4).toFixed(1)}" text-anchor="end">$${usd.toFixed(decimals)}</text>`,
     );
   }
   parts.push(

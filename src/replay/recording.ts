@@ -59,7 +59,9 @@ export class Recording {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      this.addProblem(path, `invalid JSON (${reasonOf(error)}); ${fix}`);
+      // V8 quotes the start of the text in its message; leave it out, because it can be a message's text.
+      const reason = reasonOf(error).replace(/, ".*"(\.\.\.)? is not valid JSON$/s, '');
+      this.addProblem(path, `invalid JSON (${reason}); ${fix}`);
       return undefined;
     }
   }

@@ -157,7 +157,7 @@ function writeDiscordExport(name: string, channelId: string, messages: DiscordMe
 
 describe('replay prompt cache estimate', () => {
   it('caches the shared prefix by hand count', async () => {
-    const first = 'alpha beta gamma delta '.repeat(120).trim();
+    const first = 'alpha beta gamma delta '.repeat(128).trim();
     const second = 'epsilon zeta eta theta '.repeat(120).trim();
     const path = writeDiscordExport('long.json', 'C1', [
       { id: '1', author: 'A', at: '2024-01-01T10:00:00Z', content: first },

@@ -12,9 +12,9 @@ describe('PromptCacheEstimate', () => {
 
   it('rounds a long prefix down to 128', () => {
     const estimate = new PromptCacheEstimate();
-    expect(estimate.cachedTokens('m', first, [700, 600], 1303)).toBe(0);
-    // 700 + 600 = 1,300 shared tokens, rounded down to 1,280.
-    expect(estimate.cachedTokens('m', second, [700, 600, 50, 50], 1403)).toBe(1280);
+    expect(estimate.cachedTokens('m', first, [700, 650], 1353)).toBe(0);
+    // 700 + 650 = 1,350 shared tokens, rounded down to 1,280.
+    expect(estimate.cachedTokens('m', second, [700, 650, 50, 50], 1453)).toBe(1280);
   });
 
   it('caches nothing below 1,024 shared tokens', () => {
