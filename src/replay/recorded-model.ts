@@ -21,7 +21,7 @@ interface PrefixNode {
  * gets cached the longest run of leading messages it shares with an earlier request to the
  * same model, rounded down to a multiple of 128 tokens.
  * NOTE: prefixes are compared in whole messages and never expire, while OpenAI's cache compares
- * tokens and drops a prefix after minutes without use, so the estimate can be off either way.
+ * tokens and evicts prefixes that go unused for a while, so the estimate can be off either way.
  */
 export class PromptCacheEstimate {
   private readonly roots = new Map<string, PrefixNode>();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import type { Platform } from '../core/types.js';
 
-/** One human message of a recorded conversation, after the platform's markup was read. */
+/** One human message of a recorded conversation. Its text keeps the platform's markup, as the bot receives it. */
 export interface RecordedMessage {
   /** Slack `ts` or Discord message id. */
   id: string;

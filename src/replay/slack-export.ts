@@ -14,7 +14,7 @@ const LIST_FILES = [
 /** Subtypes of human messages. Every other subtype (joins, topic changes, bot messages) is skipped under its own name. */
 const HUMAN_SUBTYPES = new Set([undefined, 'thread_broadcast', 'me_message', 'file_share', 'file_comment']);
 
-/** The text Slack wrote for a file upload before 2019: the upload line, then the uploader's comment if any. */
+/** The text older Slack exports write for a file upload: the upload line, then the uploader's comment if any. */
 const LEGACY_FILE_SHARE = /^<@[^>]+> (?:uploaded|shared) a file: <[^>]*>(?: and commented: ([\s\S]*))?$/;
 
 const FOLDER_NAMES_USED = 'channel folders are read under their folder names';
