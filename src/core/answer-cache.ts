@@ -29,8 +29,15 @@ export class AnswerCache {
     private readonly options: AnswerCacheOptions,
   ) {}
 
-  async get(workspace: string, hash: string): Promise<CachedAnswer | undefined> {
-    return this.kv.get<CachedAnswer>(entryKey(workspace, hash));
+  /**
+   * Returns the answer stored for a question, or undefined when there is none or it is older
+   * than the TTL at `now` (ms since the epoch). The store's own expiry follows the wall clock,
+   * so this check is what makes the TTL follow a session's injected clock.
+   */
+  async get(workspace: string, hash: string, now = Date.now()): Promise<CachedAnswer | undefined> {
+    const cached = await this.kv.get<CachedAnswer>(entryKey(workspace, hash));
+    if (cached && now - cached.storedAt >= this.options.ttlSeconds * 1000) return undefined;
+    return cached;
   }
 
   /**

@@ -126,7 +126,7 @@ export class ChatSession {
     const fixedTokens = REPLY_PRIMING_TOKENS + systemTokens + currentTokens;
 
     if (this.options.enableCache && turn.hash) {
-      const cached = await this.cache.get(workspace, turn.hash);
+      const cached = await this.cache.get(workspace, turn.hash, this.now().getTime());
       if (cached) return this.answerFromCache(turn, cached.answer, cached.costPico, currentTokens);
     }
 

@@ -35,6 +35,8 @@ describe('slack API errors', () => {
   it('keeps answering after a failed turn', async () => {
     testbed.slack.failNext('chat.postMessage', { error: 'channel_not_found' });
     await testbed.postEvent(mention('1515452100.000100'));
+    // The first turn must take the failure: two turns in flight could reach chat.postMessage in either order.
+    await testbed.settle();
     await testbed.postEvent(mention('1515452101.000100', 'second question'));
     await testbed.settle();
     expect(testbed.slack.callsOf('chat.update').map((call) => call.args.text)).toEqual(['You asked: second question']);
