@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { createFrugal, type Frugal } from '../app.js';
 import type { Config } from '../config/config.js';
 import { cleanMessageText } from '../core/normalize.js';
-import { HistoryStore } from '../core/history.js';
 import { costPico, type PriceTable } from '../core/pricing.js';
 import type { IncomingMessage, TurnReply } from '../core/types.js';
 import type { ChatModel } from '../llm/chat-model.js';
@@ -96,16 +95,12 @@ export async function replayPolicy(config: Config, turns: readonly ReplayTurn[],
 
 /** Wires the core as the bot does, on a sqlite store in memory. */
 async function openReplaySession(config: Config, logger: Logger, model: ChatModel, now: () => Date): Promise<Frugal> {
-  const frugal = await createFrugal({ ...config, storeUrl: 'sqlite://:memory:' }, logger, { model, now });
   // The baseline reads every conversation's whole history on every turn, and the bot's history
   // memory keeps only the newest 10 messages, so each turn would read them all back from
   // sqlite. Keeping every message in memory returns the same messages, and the store still
   // receives every write.
-  (frugal.session as { history: HistoryStore }).history = new HistoryStore(frugal.store, {
-    conversations: HISTORY_MEMORY_CONVERSATIONS,
-    recentMessages: UNLIMITED,
-  });
-  return frugal;
+  const historyMemory = { conversations: HISTORY_MEMORY_CONVERSATIONS, recentMessages: UNLIMITED };
+  return createFrugal({ ...config, storeUrl: 'sqlite://:memory:' }, logger, { model, now, historyMemory });
 }
 
 function incomingMessage({ conversation, message }: ReplayTurn): IncomingMessage {
