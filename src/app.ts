@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CommandHandler } from './commands/commands.js';
 import type { Config } from './config/config.js';
 import { ChatSession } from './core/chat-session.js';
+import type { HistoryMemoryOptions } from './core/history.js';
 import { PriceTable, readPriceOverrides } from './core/pricing.js';
 import { readRoutingRules, Router } from './core/router.js';
 import type { ChatModel } from './llm/chat-model.js';
@@ -22,6 +23,7 @@ export interface Frugal {
 export interface FrugalOverrides {
   model?: ChatModel;
   now?: () => Date;
+  historyMemory?: HistoryMemoryOptions;
 }
 
 /** Builds the price table and rejects configured models that have no price. */
@@ -72,6 +74,7 @@ export async function createFrugal(config: Config, logger: Logger, overrides: Fr
     router,
     logger,
     now: overrides.now,
+    historyMemory: overrides.historyMemory,
   });
   const commands = new CommandHandler(session, config.adminUserIds, overrides.now);
   return { config, session, commands, store, logger, close: () => store.close() };

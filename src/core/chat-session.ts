@@ -4,7 +4,7 @@ import type { ChatModel, Completion } from '../llm/chat-model.js';
 import { workspaceKey } from '../store/ledger.js';
 import type { Store } from '../store/store.js';
 import { AnswerCache } from './answer-cache.js';
-import { HistoryStore, type StoredMessage, toChatMessage } from './history.js';
+import { type HistoryMemoryOptions, HistoryStore, type StoredMessage, toChatMessage } from './history.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { cleanMessageText, normalizeQuestion, questionHash } from './normalize.js';
 import { costPico, picoToUsd, type PriceTable } from './pricing.js';
@@ -33,6 +33,8 @@ export interface ChatSessionDependencies {
   router: Router;
   logger: Logger;
   now?: () => Date;
+  /** The history kept in memory. HistoryStore's defaults apply when it is left out. */
+  historyMemory?: HistoryMemoryOptions;
 }
 
 export const EMPTY_MESSAGE_REPLY = 'Ask me a question and I will answer it here.';
@@ -78,7 +80,7 @@ export class ChatSession {
     this.router = dependencies.router;
     this.logger = dependencies.logger;
     this.now = dependencies.now ?? (() => new Date());
-    this.history = new HistoryStore(this.store);
+    this.history = new HistoryStore(this.store, dependencies.historyMemory);
     this.cache = new AnswerCache(this.store.kv, { maxSize: this.options.cacheMaxSize, ttlSeconds: this.options.cacheTtlSeconds });
     this.settings = new SettingsStore(this.store.kv);
   }

@@ -9,10 +9,11 @@ import { renderHtmlReport } from './html-report.js';
 import { parsePolicy, PolicyError, readPolicyFile } from './policies.js';
 import { readPaths } from './read-paths.js';
 import { reasonOf } from './recording.js';
+import { DEFAULT_PROMPT_CACHE_MINUTES } from './recorded-model.js';
 import { runReplay } from './replay.js';
 import { buildReport, formatTable } from './report.js';
 
-const HELP = `Usage: npm run replay -- [--json] [--html FILE] [--policy FILE] PATH...
+const HELP = `Usage: npm run replay -- [--json] [--html FILE] [--policy FILE] [--prompt-cache-minutes N] PATH...
 
 Replays recorded conversations through Frugal's core with a simulated model and compares
 what the bill would have been under a naive baseline and under the Frugal policy. No request
@@ -26,6 +27,9 @@ Options:
   --html FILE     also write a self-contained HTML report with a chart of the cost per turn
   --policy FILE   read the Frugal policy from a JSON object of the bot's CHAT_* and
                   DM_SENSITIVE variables; without it, the environment and .env are read
+  --prompt-cache-minutes N
+                  minutes a cached prompt prefix stays active without use in the prompt
+                  cache estimate (default 10; 0 turns the estimate off)
   -h, --help      print this help
 
 Method:
@@ -41,7 +45,9 @@ Method:
   reason length). Prompt tokens are the request's messages as the API bills them. Cached
   tokens are an estimate of OpenAI's prompt caching: from 1,024 prompt tokens, the longest
   run of leading messages shared with an earlier request to the same model, rounded down
-  to a multiple of 128. Costs come from Frugal's price table.
+  to a multiple of 128. A prefix expires after --prompt-cache-minutes without use (OpenAI
+  gives 5 to 10 minutes of inactivity, up to an hour off-peak), and each use refreshes it.
+  Costs come from Frugal's price table.
   Policies: the baseline sends the system prompt and the whole history to CHAT_STRONG_MODEL
   on every turn, with no answer cache and no output limit. "frugal" is the configured
   policy. Each strategy (window, routing, cache, output limits) is also replayed alone on
@@ -58,11 +64,31 @@ interface Options {
   json: boolean;
   html?: string;
   policy?: string;
+  promptCacheMinutes: number;
   paths: string[];
 }
 
 class UsageError extends Error {
   override name = 'UsageError';
+}
+
+const PROMPT_CACHE_OPTION = '--prompt-cache-minutes';
+
+/** The value each option expects, named in the message when the value is missing. */
+const OPTION_VALUES: Record<string, string> = {
+  '--html': 'a file name',
+  '--policy': 'a file name',
+  [PROMPT_CACHE_OPTION]: 'a number of minutes',
+};
+
+function parsePromptCacheMinutes(text: string): number {
+  const minutes = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(minutes)) {
+    throw new UsageError(
+      `Invalid ${PROMPT_CACHE_OPTION} ${JSON.stringify(text)}: expected a number of minutes, 0 or more, such as 10 (0 turns the prompt cache estimate off).`,
+    );
+  }
+  return minutes;
 }
 
 function parseOptions(args: string[]): Options | 'help' {
@@ -76,6 +102,7 @@ function parseOptions(args: string[]): Options | 'help' {
         json: { type: 'boolean' },
         html: { type: 'string' },
         policy: { type: 'string' },
+        'prompt-cache-minutes': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -83,12 +110,24 @@ function parseOptions(args: string[]): Options | 'help' {
     const code = (error as { code?: string }).code;
     const option = /'(-[^'\s]+)/.exec(reasonOf(error))?.[1];
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`Unknown option ${option}. ${USAGE_HINT}`);
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`Missing value of ${option}: it takes a file name. ${USAGE_HINT}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      // parseArgs rejects a value that starts with a dash as ambiguous, so a negative number lands here.
+      const next = args[args.indexOf(option ?? '') + 1];
+      if (option === PROMPT_CACHE_OPTION && next !== undefined && /^-[\d.]/.test(next)) parsePromptCacheMinutes(next);
+      throw new UsageError(`Missing value of ${option}: it takes ${OPTION_VALUES[option ?? ''] ?? 'a value'}. ${USAGE_HINT}`);
+    }
     throw new UsageError(`${reasonOf(error)} ${USAGE_HINT}`);
   }
   if (parsed.values.help) return 'help';
   if (parsed.positionals.length === 0) throw new UsageError(`Missing PATH: name a Slack export folder or DiscordChatExporter JSON files. ${USAGE_HINT}`);
-  return { json: parsed.values.json ?? false, html: parsed.values.html, policy: parsed.values.policy, paths: parsed.positionals };
+  const promptCacheText = parsed.values['prompt-cache-minutes'];
+  return {
+    json: parsed.values.json ?? false,
+    html: parsed.values.html,
+    policy: parsed.values.policy,
+    promptCacheMinutes: promptCacheText === undefined ? DEFAULT_PROMPT_CACHE_MINUTES : parsePromptCacheMinutes(promptCacheText),
+    paths: parsed.positionals,
+  };
 }
 
 function fail(message: string): void {
@@ -123,7 +162,7 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
 
-  const result = await runReplay(recording, policy, createLogger('warn'));
+  const result = await runReplay(recording, policy, createLogger('warn'), { promptCacheMinutes: options.promptCacheMinutes });
   const report = buildReport(recording, result, policy);
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
   if (options.html) {

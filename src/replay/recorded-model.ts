@@ -10,41 +10,93 @@ import type { ChatModel, Completion, CompletionRequest } from '../llm/chat-model
 export const PROMPT_CACHE_MIN_TOKENS = 1024;
 /** Past the minimum, the cached prefix grows in steps of this many tokens. */
 export const PROMPT_CACHE_STEP_TOKENS = 128;
+/**
+ * Minutes a cached prefix stays active without use. OpenAI's prompt caching guide gives 5 to 10
+ * minutes of inactivity, up to an hour off-peak. The upper end of the usual range leans toward
+ * the baseline, whose long identical histories gain the most from the cache.
+ */
+export const DEFAULT_PROMPT_CACHE_MINUTES = 10;
 
-/** A node of the prefix tree: its children per role, keyed by message content. */
+/** A node of the prefix tree: when a request last used it, and its children per role, keyed by message content. */
 interface PrefixNode {
+  /** Milliseconds since the epoch. */
+  lastUsedAt: number;
   children: Partial<Record<string, Map<string, PrefixNode>>>;
 }
+
+const newNode = (at: number): PrefixNode => ({ lastUsedAt: at, children: {} });
 
 /**
  * An estimate of OpenAI's automatic prompt caching. A request of at least 1,024 prompt tokens
  * gets cached the longest run of leading messages it shares with an earlier request to the
- * same model, rounded down to a multiple of 128 tokens.
- * NOTE: prefixes are compared in whole messages and never expire, while OpenAI's cache compares
- * tokens and evicts prefixes that go unused for a while, so the estimate can be off either way.
+ * same model, rounded down to a multiple of 128 tokens. A prefix expires once no request has
+ * used it for longer than the inactivity limit, and every request that uses it refreshes it.
+ * NOTE: prefixes are compared in whole messages and expire after a fixed time, while OpenAI's
+ * cache compares tokens and its retention varies with load, so the estimate can be off either way.
  */
 export class PromptCacheEstimate {
   private readonly roots = new Map<string, PrefixNode>();
+  private readonly inactivityMs: number;
+  private lastSweepAt = -Infinity;
 
-  /** Records a request and returns its cached tokens. `messageTokens` are the billed tokens of each message. */
-  cachedTokens(model: string, messages: readonly ChatMessage[], messageTokens: readonly number[], promptTokens: number): number {
+  /** `inactivityMinutes` of 0 turns the estimate off: no request gets cached tokens. */
+  constructor(inactivityMinutes = DEFAULT_PROMPT_CACHE_MINUTES) {
+    if (!(inactivityMinutes >= 0)) throw new RangeError(`Invalid prompt cache inactivity limit ${inactivityMinutes}: expected 0 or more minutes.`);
+    this.inactivityMs = inactivityMinutes * 60_000;
+  }
+
+  /**
+   * Records a request sent at `at` and returns its cached tokens. `messageTokens` are the billed
+   * tokens of each message. Requests must come in time order, as the replay sends them.
+   */
+  cachedTokens(model: string, messages: readonly ChatMessage[], messageTokens: readonly number[], promptTokens: number, at: Date): number {
+    if (this.inactivityMs === 0) return 0;
+    const now = at.getTime();
+    this.sweepExpired(now);
     let node = this.roots.get(model);
-    if (!node) this.roots.set(model, (node = { children: {} }));
+    if (!node) this.roots.set(model, (node = newNode(now)));
     let sharedTokens = 0;
     let sharing = true;
     messages.forEach((message, i) => {
       let byContent = node!.children[message.role];
       if (!byContent) node!.children[message.role] = byContent = new Map();
       let child = byContent.get(message.content);
+      // A request that uses a node also uses its parent, so an expired node has no live descendant
+      // and the whole subtree can be replaced.
+      if (child && this.isExpired(child, now)) child = undefined;
       if (child && sharing) sharedTokens += messageTokens[i]!;
       if (!child) {
         sharing = false;
-        byContent.set(message.content, (child = { children: {} }));
+        byContent.set(message.content, (child = newNode(now)));
       }
+      child.lastUsedAt = Math.max(child.lastUsedAt, now);
       node = child;
     });
     if (promptTokens < PROMPT_CACHE_MIN_TOKENS || sharedTokens < PROMPT_CACHE_MIN_TOKENS) return 0;
     return Math.floor(sharedTokens / PROMPT_CACHE_STEP_TOKENS) * PROMPT_CACHE_STEP_TOKENS;
+  }
+
+  private isExpired(node: PrefixNode, now: number): boolean {
+    return now - node.lastUsedAt > this.inactivityMs;
+  }
+
+  /**
+   * Drops the expired nodes of every tree, at most once per inactivity limit, so that prefixes
+   * no request visits again do not pile up. A sweep descends only into nodes used within the
+   * limit, so its cost follows the recent requests, not the whole replay.
+   */
+  private sweepExpired(now: number): void {
+    if (now - this.lastSweepAt <= this.inactivityMs) return;
+    this.lastSweepAt = now;
+    const pending = [...this.roots.values()];
+    for (let node = pending.pop(); node; node = pending.pop()) {
+      for (const byContent of Object.values(node.children)) {
+        for (const [content, child] of byContent!) {
+          if (this.isExpired(child, now)) byContent!.delete(content);
+          else pending.push(child);
+        }
+      }
+    }
   }
 }
 
@@ -64,9 +116,19 @@ export class RecordedAnswerModel implements ChatModel {
   /** The call of the current turn; undefined when the turn did not reach the model. */
   lastCall?: RecordedCall;
   private answer = '';
-  private readonly promptCache = new PromptCacheEstimate();
+  private readonly promptCache: PromptCacheEstimate;
+  private readonly now: () => Date;
   /** Billed tokens of message contents per encoding and role, because full histories repeat the same messages every turn. */
   private readonly messageTokens = new Map<string, Map<string, number>>();
+
+  /**
+   * `now` is the time of each request, the session clock in a replay, and `promptCacheMinutes`
+   * is the prompt cache estimate's inactivity limit, with 0 turning the estimate off.
+   */
+  constructor(options: { now?: () => Date; promptCacheMinutes?: number } = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.promptCache = new PromptCacheEstimate(options.promptCacheMinutes);
+  }
 
   setAnswer(text: string): void {
     this.answer = text;
@@ -83,7 +145,7 @@ export class RecordedAnswerModel implements ChatModel {
       return tokens;
     });
     const promptTokens = perMessage.reduce((sum, tokens) => sum + tokens, REPLY_PRIMING_TOKENS);
-    const cachedTokens = this.promptCache.cachedTokens(request.model, request.messages, perMessage, promptTokens);
+    const cachedTokens = this.promptCache.cachedTokens(request.model, request.messages, perMessage, promptTokens, this.now());
 
     let text = this.answer;
     let completionTokens = counter.count(text);

@@ -3,13 +3,12 @@ import type { Logger } from 'pino';
 import { createFrugal, type Frugal } from '../app.js';
 import type { Config } from '../config/config.js';
 import { cleanMessageText } from '../core/normalize.js';
-import { HistoryStore } from '../core/history.js';
 import { costPico, type PriceTable } from '../core/pricing.js';
 import type { IncomingMessage, TurnReply } from '../core/types.js';
 import type { ChatModel } from '../llm/chat-model.js';
 import { EMPTY_TOTALS, type Totals, workspaceKey } from '../store/ledger.js';
 import { buildPolicies, POLICY_NAMES, type PolicyName, UNLIMITED } from './policies.js';
-import { type RecordedCall, RecordedAnswerModel } from './recorded-model.js';
+import { DEFAULT_PROMPT_CACHE_MINUTES, type RecordedCall, RecordedAnswerModel } from './recorded-model.js';
 import type { Recording } from './recording.js';
 import { buildTurns, type ReplayTurn } from './turns.js';
 
@@ -38,32 +37,46 @@ export interface ReplayResult {
   turns: number;
   /** Turns with no later message by another author, replayed with an empty answer. */
   unansweredTurns: number;
+  /** The inactivity limit of the prompt cache estimate in minutes, or 0 when the estimate was off. */
+  promptCacheMinutes: number;
   policies: Record<PolicyName, PolicyFigures>;
 }
 
+export interface ReplayOptions {
+  /** Minutes a cached prompt prefix stays active without use. 0 turns the prompt cache estimate off. */
+  promptCacheMinutes?: number;
+}
+
 /** Replays the recording's turns under every policy derived from the Frugal policy. */
-export async function runReplay(recording: Recording, optimized: Config, logger: Logger): Promise<ReplayResult> {
+export async function runReplay(recording: Recording, optimized: Config, logger: Logger, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const promptCacheMinutes = options.promptCacheMinutes ?? DEFAULT_PROMPT_CACHE_MINUTES;
   const turns = buildTurns(recording.conversations);
   const configs = buildPolicies(optimized);
   // The policies run side by side, so that one waits on its sqlite store while another counts tokens.
-  const figures = await Promise.all(POLICY_NAMES.map((name) => replayPolicy(configs[name], turns, logger)));
+  const figures = await Promise.all(POLICY_NAMES.map((name) => replayPolicy(configs[name], turns, logger, promptCacheMinutes)));
   const policies = Object.fromEntries(POLICY_NAMES.map((name, i) => [name, figures[i]!])) as Record<PolicyName, PolicyFigures>;
   return {
     conversations: recording.conversations.length,
     turns: turns.length,
     unansweredTurns: turns.filter((turn) => turn.answer === undefined).length,
+    promptCacheMinutes,
     policies,
   };
 }
 
 /**
  * Replays turns through a ChatSession wired as the bot wires it, with a throwaway store in
- * memory, the recorded answers as the model, and each message's recorded time as the clock.
- * Totals come from the session's ledger.
+ * memory, the recorded answers as the model, and each message's recorded time as the clock of
+ * both the session and the prompt cache estimate. Totals come from the session's ledger.
  */
-export async function replayPolicy(config: Config, turns: readonly ReplayTurn[], logger: Logger): Promise<PolicyFigures> {
-  const model = new RecordedAnswerModel();
+export async function replayPolicy(
+  config: Config,
+  turns: readonly ReplayTurn[],
+  logger: Logger,
+  promptCacheMinutes = DEFAULT_PROMPT_CACHE_MINUTES,
+): Promise<PolicyFigures> {
   let clock = new Date(0);
+  const model = new RecordedAnswerModel({ now: () => clock, promptCacheMinutes });
   const frugal = await openReplaySession(config, logger, model, () => clock);
   const figures: PolicyFigures = {
     ...EMPTY_TOTALS,
@@ -96,16 +109,12 @@ export async function replayPolicy(config: Config, turns: readonly ReplayTurn[],
 
 /** Wires the core as the bot does, on a sqlite store in memory. */
 async function openReplaySession(config: Config, logger: Logger, model: ChatModel, now: () => Date): Promise<Frugal> {
-  const frugal = await createFrugal({ ...config, storeUrl: 'sqlite://:memory:' }, logger, { model, now });
   // The baseline reads every conversation's whole history on every turn, and the bot's history
   // memory keeps only the newest 10 messages, so each turn would read them all back from
   // sqlite. Keeping every message in memory returns the same messages, and the store still
   // receives every write.
-  (frugal.session as { history: HistoryStore }).history = new HistoryStore(frugal.store, {
-    conversations: HISTORY_MEMORY_CONVERSATIONS,
-    recentMessages: UNLIMITED,
-  });
-  return frugal;
+  const historyMemory = { conversations: HISTORY_MEMORY_CONVERSATIONS, recentMessages: UNLIMITED };
+  return createFrugal({ ...config, storeUrl: 'sqlite://:memory:' }, logger, { model, now, historyMemory });
 }
 
 function incomingMessage({ conversation, message }: ReplayTurn): IncomingMessage {

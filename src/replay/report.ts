@@ -22,6 +22,8 @@ export interface ReplayReport {
   conversations: number;
   turns: number;
   unanswered_turns: number;
+  /** The inactivity limit of the prompt cache estimate in minutes, or 0 when the estimate was off. */
+  prompt_cache_minutes: number;
   skipped: { total: number; by_reason: Record<string, number> };
   files: { read: number; problems: { file: string; message: string }[] };
   policy: Record<string, unknown>;
@@ -62,6 +64,7 @@ export function buildReport(recording: Recording, result: ReplayResult, optimize
     conversations: result.conversations,
     turns: result.turns,
     unanswered_turns: result.unansweredTurns,
+    prompt_cache_minutes: result.promptCacheMinutes,
     skipped: {
       total: recording.skippedTotal(),
       by_reason: Object.fromEntries([...recording.skipped].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
@@ -113,6 +116,12 @@ function tableRows(report: ReplayReport): [string, FiguresJson, number | undefin
   ];
 }
 
+function promptCacheNote(minutes: number): string {
+  if (minutes === 0) return 'Cached tokens: the prompt cache estimate was off (--prompt-cache-minutes 0), so every prompt token is billed at the input price.';
+  const limit = `${number.format(minutes)} minute${minutes === 1 ? '' : 's'}`;
+  return `Cached tokens are an estimate of OpenAI's automatic prompt caching, with prefixes expiring after ${limit} unused; see docs/replay.md.`;
+}
+
 /** Formats the report as the table printed on standard output. */
 export function formatTable(report: ReplayReport): string {
   const skippedReasons = Object.entries(report.skipped.by_reason)
@@ -145,6 +154,6 @@ export function formatTable(report: ReplayReport): string {
     .map(([model, turns]) => `${model} ${turns}`)
     .join(', ');
   lines.push(`Frugal turns per model: ${models || 'none'}; cache hits ${report.optimized.cache_hits}.`);
-  lines.push("Cached tokens are an estimate of OpenAI's automatic prompt caching; see docs/replay.md.");
+  lines.push(promptCacheNote(report.prompt_cache_minutes));
   return `${lines.join('\n')}\n`;
 }

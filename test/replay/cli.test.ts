@@ -58,9 +58,10 @@ describe('replay CLI usage', () => {
   it('prints help with the method', async () => {
     const run = await runCli(['--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Usage: npm run replay -- [--json] [--html FILE] [--policy FILE] PATH...');
+    expect(run.stdout).toContain('Usage: npm run replay -- [--json] [--html FILE] [--policy FILE] [--prompt-cache-minutes N] PATH...');
     expect(run.stdout).toContain('Each human message is a user turn');
     expect(run.stdout).toContain('1,024 prompt tokens');
+    expect(run.stdout).toContain('(default 10; 0 turns the estimate off)');
   });
 
   it('rejects an unknown option', async () => {
@@ -82,6 +83,16 @@ describe('replay CLI usage', () => {
     expect(run.code).toBe(2);
     expectOneLineError(run);
     expect(run.stderr).toContain('Missing value of --html');
+  });
+
+  it('rejects a bad --prompt-cache-minutes', async () => {
+    for (const value of ['ten', '-5']) {
+      const run = await runCli(['--prompt-cache-minutes', value, SAMPLE]);
+      expect(run.code).toBe(2);
+      expectOneLineError(run);
+      expect(run.stderr).toContain(`Invalid --prompt-cache-minutes "${value}": expected a number of minutes, 0 or more`);
+      expect(run.stdout).toBe('');
+    }
   });
 });
 
@@ -157,6 +168,7 @@ describe('replay CLI output', () => {
     expect(run.stderr).toBe('');
     const report = JSON.parse(run.stdout) as ReplayReport;
     expect(report.conversations).toBe(2);
+    expect(report.prompt_cache_minutes).toBe(10);
     expect(report.turns).toBeGreaterThan(20);
     expect(report.skipped.by_reason.channel_join).toBeGreaterThan(0);
     for (const figures of [report.baseline, report.optimized]) {
@@ -181,10 +193,20 @@ describe('replay CLI output', () => {
     expect(run.stdout).toMatch(/^baseline \(gpt-4o, full history\) +[\d,]+/m);
     expect(run.stdout).toMatch(/^frugal +[\d,]+ .*%/m);
     expect(run.stdout).toContain('window only');
+    expect(run.stdout).toContain('with prefixes expiring after 10 minutes unused');
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('<svg');
     expect(page).toMatch(/<polyline points="[\d.,\s]+"/);
     expect(page).not.toMatch(/<script|<link|src=|url\(/);
+  });
+
+  it('turns the prompt cache off', async () => {
+    const run = await runCli(['--json', '--prompt-cache-minutes', '0', '--policy', policyFile({}), SAMPLE]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as ReplayReport;
+    expect(report.prompt_cache_minutes).toBe(0);
+    const table = await runCli(['--prompt-cache-minutes', '0', '--policy', policyFile({}), SAMPLE]);
+    expect(table.stdout).toContain('the prompt cache estimate was off (--prompt-cache-minutes 0)');
   });
 
   it('replays DiscordChatExporter files', async () => {

@@ -18,6 +18,7 @@ import {
   silentLogger,
   STRONG_PRICE,
   sum,
+  SYSTEM_PROMPT,
   testPolicy,
   tokens,
 } from './support.js';
@@ -156,22 +157,30 @@ function writeDiscordExport(name: string, channelId: string, messages: DiscordMe
 }
 
 describe('replay prompt cache estimate', () => {
-  it('caches the shared prefix by hand count', async () => {
-    const first = 'alpha beta gamma delta '.repeat(128).trim();
-    const second = 'epsilon zeta eta theta '.repeat(120).trim();
-    const path = writeDiscordExport('long.json', 'C1', [
-      { id: '1', author: 'A', at: '2024-01-01T10:00:00Z', content: first },
-      { id: '2', author: 'B', at: '2024-01-01T10:01:00Z', content: second },
-      { id: '3', author: 'A', at: '2024-01-01T10:02:00Z', content: 'ok' },
-    ]);
-    const recording = readPaths([path]);
-    const result = await runReplay(recording, testPolicy(), silentLogger);
-    const baseline = result.policies.baseline;
+  const first = 'alpha beta gamma delta '.repeat(128).trim();
+  const second = 'epsilon zeta eta theta '.repeat(120).trim();
 
-    // Request 2 shares only [system, first] with request 1; request 3 shares all of request 2's messages.
-    const system = messageTokens('system', 'You answer support questions.');
-    const sharedBySecond = system + messageTokens('user', first);
-    const sharedByThird = sharedBySecond + messageTokens('assistant', second) + messageTokens('user', second);
+  /** Replays three messages `gapMinutes` apart, whose third request shares a long prefix with the second. */
+  async function replayLong(gapMinutes: number, promptCacheMinutes?: number) {
+    const at = (step: number) => new Date(Date.parse('2024-01-01T10:00:00Z') + step * gapMinutes * 60_000).toISOString();
+    const path = writeDiscordExport('long.json', 'C1', [
+      { id: '1', author: 'A', at: at(0), content: first },
+      { id: '2', author: 'B', at: at(1), content: second },
+      { id: '3', author: 'A', at: at(2), content: 'ok' },
+    ]);
+    const result = await runReplay(readPaths([path]), testPolicy(), silentLogger, { promptCacheMinutes });
+    return result;
+  }
+
+  // Request 2 shares only [system, first] with request 1; request 3 shares all of request 2's messages.
+  const system = messageTokens('system', SYSTEM_PROMPT);
+  const sharedBySecond = system + messageTokens('user', first);
+  const sharedByThird = sharedBySecond + messageTokens('assistant', second) + messageTokens('user', second);
+
+  it('caches the shared prefix by hand count', async () => {
+    const result = await replayLong(1);
+    const baseline = result.policies.baseline;
+    expect(result.promptCacheMinutes).toBe(10);
     expect(sharedBySecond).toBeLessThan(1024);
     expect(sharedByThird).toBeGreaterThanOrEqual(1024);
     expect(baseline.cachedTokens).toBe(Math.floor(sharedByThird / 128) * 128);
@@ -181,6 +190,27 @@ describe('replay prompt cache estimate', () => {
     const cached = baseline.cachedTokens;
     const completion = tokens(second) + tokens('ok');
     expect(baseline.costPico).toBe((prompt - cached) * STRONG_PRICE.input + cached * STRONG_PRICE.cachedInput + completion * STRONG_PRICE.output);
+  });
+
+  it('expires by the recorded clock', async () => {
+    // 11 minutes between requests is past the default 10-minute limit.
+    const result = await replayLong(11);
+    expect(result.policies.baseline.cachedTokens).toBe(0);
+    const prompt = sum(expectedPrompts([[first, second], [second, 'ok'], ['ok', '']]));
+    const completion = tokens(second) + tokens('ok');
+    expect(result.policies.baseline.costPico).toBe(prompt * STRONG_PRICE.input + completion * STRONG_PRICE.output);
+  });
+
+  it('takes the limit from the options', async () => {
+    const result = await replayLong(11, 30);
+    expect(result.promptCacheMinutes).toBe(30);
+    expect(result.policies.baseline.cachedTokens).toBe(Math.floor(sharedByThird / 128) * 128);
+  });
+
+  it('caches nothing at limit 0', async () => {
+    const result = await replayLong(1, 0);
+    expect(result.promptCacheMinutes).toBe(0);
+    for (const name of POLICY_NAMES) expect(result.policies[name].cachedTokens).toBe(0);
   });
 });
 
