@@ -15,6 +15,7 @@ export function startScript(file: string, args: readonly string[] = [], nodeFlag
   const child = spawn(process.execPath, [...nodeFlags, '--import', TSX_LOADER, path, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
+  process.stdout.write(`Started ${file} as process ${child.pid}\n`);
   return child;
 }
 

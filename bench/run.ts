@@ -263,7 +263,10 @@ async function runBenchmarks(options: Options, workDirectory: string): Promise<n
   };
   const machine = describeMachine();
   const loadAtStart = loadLine();
-  process.stdout.write(`Frugal benchmark (${options.quick ? 'quick' : 'full'} run), ${startedAt.toISOString()}\n${machine}\nLoad average at start: ${loadAtStart}\n`);
+  process.stdout.write(
+    `Frugal benchmark (${options.quick ? 'quick' : 'full'} run), ${startedAt.toISOString()}\n${machine}\n` +
+      `Load average at start: ${loadAtStart}\nTemporary files: ${workDirectory}\n`,
+  );
 
   const fill = await overheadSection(run);
   await throughputSection(run);
