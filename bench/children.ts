@@ -20,10 +20,10 @@ export function startScript(file: string, args: readonly string[] = [], nodeFlag
 }
 
 /** Resolves with the first line a child prints on standard output, parsed as JSON. */
-export function readJsonLine<T>(child: ChildProcess, what: string, timeoutMs: number): Promise<T> {
+export function readJsonLine<T>(child: ChildProcess, name: string, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => finish(new Error(`${what} printed no result within ${timeoutMs / 1000} s.`)), timeoutMs);
+    const timer = setTimeout(() => finish(new Error(`${name} printed no result within ${timeoutMs / 1000} s.`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const end = buffered.indexOf('\n');
@@ -31,11 +31,11 @@ export function readJsonLine<T>(child: ChildProcess, what: string, timeoutMs: nu
       try {
         finish(undefined, JSON.parse(buffered.slice(0, end)) as T);
       } catch (error) {
-        finish(new Error(`${what} printed a line that is not JSON: ${buffered.slice(0, 200)} (${(error as Error).message})`));
+        finish(new Error(`${name} printed a line that is not JSON: ${buffered.slice(0, 200)} (${(error as Error).message})`));
       }
     };
     const onExit = (code: number | null, signal: string | null) =>
-      finish(new Error(`${what} exited with ${signal ?? `code ${code}`} before printing a result.`));
+      finish(new Error(`${name} exited with ${signal ?? `code ${code}`} before printing a result.`));
     const finish = (error: Error | undefined, value?: T) => {
       clearTimeout(timer);
       child.stdout!.off('data', onData);

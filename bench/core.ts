@@ -28,7 +28,7 @@ export async function openCore(directory: string, env: Record<string, string> = 
 }
 
 /**
- * A chat model that answers at once without I/O, so that a turn's time is the core's own.
+ * A chat model that returns a completion at once without I/O, so that a turn's time is the core's own.
  * Its usage is an estimate of four characters a token, because counting exactly would add
  * tokenizer time that a real model call does not cost the bot.
  */

@@ -51,9 +51,9 @@ function pickRoute(value: number): RouteShape {
 }
 
 /**
- * Builds `count` ledger records over the 90 days up to `now`, oldest first: nine in ten in the
- * benchmark workspace, conversations of five turns, and users drawn with a skew so that a few
- * users have many turns, as in a real workspace.
+ * Builds `count` ledger records over the 90 days up to `now`, oldest first. Nine in ten are in
+ * the benchmark workspace, and conversations have five turns. Users are drawn with a skew, so
+ * that a few users have many turns, as in a real workspace.
  */
 function* generateRecords(count: number, users: readonly string[], hashes: readonly string[], prices: PriceTable, now: Date) {
   const random = seededRandom(77);
@@ -72,6 +72,8 @@ function* generateRecords(count: number, users: readonly string[], hashes: reado
       completionTokens: answered ? 20 + Math.floor(random() * route.maxTokens) : 0,
     };
     const price = prices.require(route.model);
+    let finishReason: string | undefined;
+    if (answered) finishReason = random() < 0.03 ? 'length' : 'stop';
     const record: LedgerRecord = {
       at: new Date(start + Math.floor(i * step)),
       platform: 'slack',
@@ -87,7 +89,7 @@ function* generateRecords(count: number, users: readonly string[], hashes: reado
       cacheHit: route.outcome === 'cache_hit',
       avoidedPico: route.outcome === 'cache_hit' ? costPico(price, { promptTokens: 600, cachedTokens: 0, completionTokens: 120 }) : 0,
       questionHash: hashes[Math.floor(random() * hashes.length)],
-      finishReason: answered ? (random() < 0.03 ? 'length' : 'stop') : undefined,
+      finishReason,
       maxTokens: route.maxTokens,
       historyMessages: (i % TURNS_PER_CONVERSATION) * 2,
       latencyMs: answered ? 300 + random() * 2000 : 1,

@@ -11,7 +11,7 @@ import { channelMessage, loadQuestions, questionVariant } from './workload.js';
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
 function read(): MemoryReading {
-  // Two passes, because objects with finalizers are freed only on the second.
+  // Collects twice, so that garbage released by the first pass's finalizers is freed too.
   collectGarbage!();
   collectGarbage!();
   const usage = process.memoryUsage();
@@ -19,7 +19,7 @@ function read(): MemoryReading {
 }
 
 async function main(): Promise<void> {
-  if (!collectGarbage) throw new Error('memory-probe.ts needs node --expose-gc.');
+  if (!collectGarbage) throw new Error('Missing global gc: start memory-probe.ts with node --expose-gc.');
   const { values } = parseArgs({ options: { directory: { type: 'string' }, conversations: { type: 'string' }, turns: { type: 'string' } } });
   const conversations = Number(values.conversations);
   const turns = Number(values.turns);

@@ -11,7 +11,7 @@ export interface OverheadResult {
   modelCalls: number;
 }
 
-/** Share of turns that start a conversation with a question nobody asked before. */
+/** Share of turns that start a conversation with a question not asked before. */
 const NEW_MISS_SHARE = 0.35;
 /** Share of turns that start a conversation with a question the cache stored earlier. */
 const NEW_HIT_SHARE = 0.15;
@@ -74,7 +74,8 @@ export async function measureOverhead(
       if (reply.kind === 'answer') cachedFirstQuestions.push(text);
     }
     if (i < options.warmup) continue;
-    const kind: TurnKind = !isNew ? 'follow-up' : reply.kind === 'cache_hit' ? 'new conversation, cache hit' : 'new conversation, cache miss';
+    let kind: TurnKind = 'follow-up';
+    if (isNew) kind = reply.kind === 'cache_hit' ? 'new conversation, cache hit' : 'new conversation, cache miss';
     all.push(elapsed);
     if (!samples.has(kind)) samples.set(kind, []);
     samples.get(kind)!.push(elapsed);

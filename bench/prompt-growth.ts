@@ -8,7 +8,7 @@ export interface PromptTurn {
   turn: number;
   /** Prompt tokens of the system prompt, the whole history and the question. */
   baseline: number;
-  /** Prompt tokens of the request Frugal sent, or 0 when the turn was answered from the cache. */
+  /** Prompt tokens of the request Frugal sent, or 0 on a cache hit. */
   frugal: number;
 }
 

@@ -71,7 +71,7 @@ const QUICK: typeof FULL = {
 
 const TARGETS = { overheadP50Ms: 0.5, overheadP99Ms: 5, turnsPerSecond: 1000, statsMs: 20 };
 
-/** Where each section starts in the sequence of distinct questions, far enough apart that no two share one. */
+/** First question of each section in the sequence of distinct questions, far enough apart that no two sections share one. */
 const FIRST_QUESTION = { overhead: 0, throughput: 20_000, coreOnly: 40_000, prompt: 60_000 };
 
 interface Options {
@@ -111,6 +111,11 @@ function parseOptions(argv: string[]): Options | undefined {
   return { quick: parsed.values.quick === true, out };
 }
 
+/** Prints what runs next, so that a long section does not look stuck. */
+function announce(step: string): void {
+  process.stdout.write(`\n${step}...\n`);
+}
+
 /** Prints one section to standard output and keeps it for the report. */
 function addSection(run: Run, title: string, body: string): void {
   const text = `### ${title}\n\n${body}\n`;
@@ -122,9 +127,10 @@ async function overheadSection(run: Run): Promise<FilledLedger> {
   const instant = new InstantModel();
   const frugal = await openCore(run.workDirectory, {}, instant);
   try {
-    process.stdout.write(`\nPrefilling the ledger with ${formatCount(run.sizes.ledgerRecords)} records...\n`);
+    announce(`Prefilling the ledger with ${formatCount(run.sizes.ledgerRecords)} records`);
     const fill = await fillLedger(frugal.store.ledger, frugal.session.prices, run.sizes.ledgerRecords, run.startedAt);
     await checkLedger(frugal.store.ledger, run.sizes.ledgerRecords, run.startedAt);
+    announce(`Timing ${formatCount(run.sizes.overheadTurns)} turns with an in-process model`);
     const overhead = await measureOverhead(frugal.session, instant, run.questions, {
       turns: run.sizes.overheadTurns,
       warmup: run.sizes.overheadWarmup,
@@ -147,6 +153,7 @@ async function overheadSection(run: Run): Promise<FilledLedger> {
  */
 async function throughputSection(run: Run): Promise<void> {
   const { sizes, questions } = run;
+  announce(`Running ${formatCount(sizes.throughputTurns)} turns through the openai SDK, then the SDK alone and the core alone`);
   const loadOptions = (firstQuestion: number) => ({
     turns: sizes.throughputTurns,
     warmup: sizes.throughputWarmup,
@@ -190,6 +197,7 @@ async function throughputSection(run: Run): Promise<void> {
 }
 
 function countingSection(run: Run): void {
+  announce('Counting tokens with three counters');
   const counting = measureCounting(run.questions, run.sizes.counting);
   addSection(run, 'Token counting', renderCounting(counting.counters, counting.cases));
   for (const countCase of counting.cases) {
@@ -200,8 +208,9 @@ function countingSection(run: Run): void {
   }
 }
 
-/** Times /stats on the prefilled ledger, which by now also holds the turns of the sections before. */
+/** Times /stats on the prefilled ledger, which by now also contains the turns of the sections before. */
 async function statsSection(run: Run, fill: FilledLedger): Promise<void> {
+  announce('Timing /stats');
   const frugal = await openCore(run.workDirectory, {}, new InstantModel());
   try {
     const ledger = frugal.store.ledger;
@@ -240,6 +249,7 @@ async function promptSection(run: Run): Promise<string> {
 async function memorySection(run: Run): Promise<void> {
   const directory = join(run.workDirectory, 'memory');
   mkdirSync(directory);
+  announce(`Playing ${formatCount(run.sizes.memoryConversations)} conversations in a child process`);
   const memory = await measureMemory(directory, run.sizes.memoryConversations, run.sizes.memoryTurns);
   addSection(run, 'Memory with active conversations', renderMemory(memory));
 }
@@ -329,7 +339,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`bench: failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },
 );

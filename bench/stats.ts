@@ -32,10 +32,11 @@ export function median(values: readonly number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
-/** Formats milliseconds: three decimals below 1 ms, three significant digits from 1 ms up. */
+/** Formats milliseconds: three decimals below 1 ms, three significant digits up to 1 s, whole milliseconds above. */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
-  return ms < 1 ? `${ms.toFixed(3)} ms` : `${ms.toPrecision(3)} ms`;
+  if (ms < 1) return `${ms.toFixed(3)} ms`;
+  return ms < 1000 ? `${ms.toPrecision(3)} ms` : `${formatCount(ms)} ms`;
 }
 
 /** Formats a whole number with thousands separators, as 1,000,000. */

@@ -16,8 +16,8 @@ export function base64Blob(length: number, seed: number): string {
 
 /**
  * Returns Chinese text of about `bytes` UTF-8 bytes and no whitespace. With `punctuated`, a
- * comma or full stop ends every run of 8 to 40 characters, as in prose; without it the text
- * is one run of letters, which a tokenizer's pattern keeps as one piece.
+ * comma or full stop ends every run of 8 to 40 characters, as in prose. Without it the text is
+ * one run of letters, which the tokenizer's pattern keeps as one piece.
  */
 export function cjkText(bytes: number, seed: number, punctuated: boolean): string {
   const random = seededRandom(seed);

@@ -42,7 +42,7 @@ interface Counter {
 
 interface CountCase {
   name: string;
-  /** Texts for run `n`; the no-whitespace cases get new texts every run so that no counter's cache sees them twice. */
+  /** Texts for run `n`. The no-whitespace cases get new texts every run, so that no counter has them cached. */
   textsFor(run: number): string[];
   /** Texts counted once before timing, to compile the hot code and fill the caches ordinary text would fill. */
   warmup: string[];

@@ -5,7 +5,7 @@ import type { IncomingMessage } from '../src/core/types.js';
 /** The workspace the benchmark's turns and most of its ledger records belong to. */
 export const BENCH_WORKSPACE_ID = 'T0BENCH';
 
-/** Endings that turn one fixture question into distinct questions, so that a run needs no repeats it did not ask for. */
+/** Endings that turn one fixture question into 48 distinct questions, so that sections can ask more questions than the fixture has. */
 const FIRST_ENDINGS = ['', ' It is for my business account.', ' I am asking for my partner.', ' This is urgent.', ' I am travelling this week.', ' The app shows nothing.'];
 const SECOND_ENDINGS = ['', ' Thanks.', ' Please help.', ' What should I do?', ' I tried twice already.', ' Is there a fee?', ' Can you check?', ' Sorry if this was asked before.'];
 
@@ -53,7 +53,7 @@ export function loadQuestions(): string[] {
   return rows.map((row) => row[0]!.trim()).filter((question) => question !== '');
 }
 
-/** Returns question number `n` of an endless sequence of distinct questions built from the fixture. */
+/** Returns question `n` of a sequence built from the fixture, whose first 48 times the fixture's size questions are distinct. */
 export function questionVariant(questions: readonly string[], n: number): string {
   const round = Math.floor(n / questions.length);
   const first = FIRST_ENDINGS[round % FIRST_ENDINGS.length]!;
