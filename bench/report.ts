@@ -6,6 +6,7 @@ import type { OverheadResult } from './overhead.js';
 import type { PromptTurn } from './prompt-growth.js';
 import { formatBytes, formatCount, formatMs, formatRatio, markdownTable, type Summary } from './stats.js';
 import type { StatsLatencyResult } from './stats-latency.js';
+import type { StoreOperationsResult } from './store-operations.js';
 import type { CaseResult } from './token-counting.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -37,13 +38,21 @@ function latencyRow(label: string, summary: Summary): string[] {
 
 const LATENCY_HEADER = ['turns', 'count', 'p50', 'p90', 'p99', 'max'];
 
-export function renderOverhead(result: OverheadResult, fill: FilledLedger): string {
+export function renderOverhead(result: OverheadResult, fill: FilledLedger, operations: StoreOperationsResult): string {
   return [
     `Ledger prefilled with ${formatCount(fill.records)} records (${formatCount(fill.users.length)} users, ` +
       `${formatCount(fill.conversations)} conversations, 90 days) in ${fill.seconds.toFixed(1)} s through the ledger's batch path.`,
     `Model calls: ${formatCount(result.modelCalls)} (the in-process model returns at once).`,
     '',
     markdownTable(LATENCY_HEADER, [...result.byKind.map(([kind, summary]) => latencyRow(kind, summary)), latencyRow('all', result.all)]),
+    '',
+    'The store operations a turn is made of, timed alone on the same store, one at a time:',
+    '',
+    markdownTable(['operation', 'count', 'p50', 'p90', 'p99', 'max'], [
+      latencyRow('ledger.record: one record and its running totals (better-sqlite3)', operations.ledgerRecord),
+      latencyRow('kv.set: one small value (keyv, @keyv/sqlite)', operations.kvSet),
+      latencyRow('kv.get: one small value (keyv, @keyv/sqlite)', operations.kvGet),
+    ]),
   ].join('\n');
 }
 

@@ -27,6 +27,7 @@ import {
 } from './report.js';
 import { formatCount, formatMs, formatRatio } from './stats.js';
 import { measureStats } from './stats-latency.js';
+import { measureStoreOperations } from './store-operations.js';
 import { measureCounting } from './token-counting.js';
 import { measureModelCalls, measureThroughput } from './throughput.js';
 import { BENCH_WORKSPACE_ID, loadQuestions } from './workload.js';
@@ -44,6 +45,7 @@ const FULL = {
   ledgerRecords: 1_000_000,
   overheadTurns: 5000,
   overheadWarmup: 500,
+  storeOperations: 2000,
   throughputTurns: 6000,
   throughputWarmup: 300,
   concurrency: 16,
@@ -59,6 +61,7 @@ const QUICK: typeof FULL = {
   ledgerRecords: 20_000,
   overheadTurns: 300,
   overheadWarmup: 50,
+  storeOperations: 100,
   throughputTurns: 300,
   throughputWarmup: 30,
   concurrency: 8,
@@ -136,7 +139,8 @@ async function overheadSection(run: Run): Promise<FilledLedger> {
       warmup: run.sizes.overheadWarmup,
       firstQuestion: FIRST_QUESTION.overhead,
     });
-    addSection(run, 'Core overhead per turn (model call excluded)', renderOverhead(overhead, fill));
+    const operations = await measureStoreOperations(frugal.store, run.sizes.storeOperations, run.startedAt);
+    addSection(run, 'Core overhead per turn (model call excluded)', renderOverhead(overhead, fill, operations));
     run.checks.push(
       { target: `core overhead p50 <= ${TARGETS.overheadP50Ms} ms`, measured: formatMs(overhead.all.p50), met: overhead.all.p50 <= TARGETS.overheadP50Ms },
       { target: `core overhead p99 <= ${TARGETS.overheadP99Ms} ms`, measured: formatMs(overhead.all.p99), met: overhead.all.p99 <= TARGETS.overheadP99Ms },
