@@ -94,18 +94,32 @@ export class TokenCounter {
         total += known;
         continue;
       }
-      const piece = this.textEncoder.encode(match[0]);
+      const keys = this.byteKeys(match[0]);
       let tokens: number;
-      if (this.ranks.has(piece.join(','))) tokens = 1;
-      else if (piece.length <= SHORT_PIECE_BYTES) tokens = this.countShortPiece(piece);
-      else tokens = this.countLongPiece(piece);
+      if (this.ranks.has(keys.join(','))) tokens = 1;
+      else if (keys.length <= SHORT_PIECE_BYTES) tokens = this.countShortPiece(keys);
+      else tokens = this.countLongPiece(keys);
       total += tokens;
-      if (piece.length <= SHORT_PIECE_BYTES) {
+      if (keys.length <= SHORT_PIECE_BYTES) {
         if (this.pieceCounts.size >= PIECE_CACHE_SIZE) this.pieceCounts.clear();
         this.pieceCounts.set(match[0], tokens);
       }
     }
     return total;
+  }
+
+  /**
+   * Returns the rank-table key of each UTF-8 byte of a piece, the parts a merge starts from.
+   * ASCII text is read directly, which saves encoding the short pieces of ordinary text.
+   */
+  private byteKeys(piece: string): string[] {
+    const keys: string[] = [];
+    for (let i = 0; i < piece.length; i++) {
+      const code = piece.charCodeAt(i);
+      if (code >= 0x80) return Array.from(this.textEncoder.encode(piece), (byte) => BYTE_KEYS[byte]!);
+      keys.push(BYTE_KEYS[code]!);
+    }
+    return keys;
   }
 
   /** Counts one message as the API bills it: content, role, name and the per-message overhead. */
@@ -135,8 +149,7 @@ export class TokenCounter {
    * lowest rank is quadratic in the piece's length, and the fastest way for the few bytes of an
    * ordinary word.
    */
-  private countShortPiece(piece: Uint8Array): number {
-    const keys = Array.from(piece, (byte) => BYTE_KEYS[byte]!);
+  private countShortPiece(keys: string[]): number {
     const pairRanks: number[] = [];
     for (let i = 0; i < keys.length - 1; i++) pairRanks.push(this.pairRank(keys[i]!, keys[i + 1]!));
     while (pairRanks.length > 0) {
@@ -169,8 +182,8 @@ export class TokenCounter {
    * skipped by comparing the pair's recorded end with the part's current end. Each part keeps
    * its rank-table key, so a pair's key is two keys joined.
    */
-  private countLongPiece(piece: Uint8Array): number {
-    const n = piece.length;
+  private countLongPiece(keys: string[]): number {
+    const n = keys.length;
     const next = new Int32Array(n + 1);
     const prev = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) {
@@ -179,7 +192,6 @@ export class TokenCounter {
     }
     // A part starts at index i and ends at next[i]. A start merged into its left neighbour is no longer alive.
     const alive = new Uint8Array(n).fill(1);
-    const keys = Array.from(piece, (byte) => BYTE_KEYS[byte]!);
     const heap = new PairHeap();
     const pushPair = (start: number) => {
       const middle = next[start]!;
