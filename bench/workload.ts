@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+import { normalizeQuestion } from '../src/core/normalize.js';
 import type { IncomingMessage } from '../src/core/types.js';
 
 /** The workspace the benchmark's turns and most of its ledger records belong to. */
@@ -45,12 +46,25 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** Reads the BANKING77 test questions bundled with the benchmark, trimmed, in file order. */
+/**
+ * Reads the BANKING77 test questions bundled with the benchmark, trimmed, in file order. A
+ * question whose normalized form, the answer cache's key, repeats an earlier one is left out,
+ * so that distinct questions never hit the cache.
+ */
 export function loadQuestions(): string[] {
   const file = new URL('./fixtures/banking77-test.csv', import.meta.url);
   const [header, ...rows] = parseCsv(readFileSync(file, 'utf8'));
   if (header?.[0] !== 'text') throw new Error(`Invalid fixture ${file.pathname}: expected a "text" column first.`);
-  return rows.map((row) => row[0]!.trim()).filter((question) => question !== '');
+  const seen = new Set<string>();
+  const questions: string[] = [];
+  for (const row of rows) {
+    const question = row[0]!.trim();
+    const key = normalizeQuestion(question);
+    if (key === '' || seen.has(key)) continue;
+    seen.add(key);
+    questions.push(question);
+  }
+  return questions;
 }
 
 /** Returns question `n` of a sequence built from the fixture, whose first 48 times the fixture's size questions are distinct. */
