@@ -98,11 +98,10 @@ export function renderCounting(counters: readonly string[], cases: readonly Case
 }
 
 export function renderStats(result: StatsLatencyResult, records: number, inWorkspace: number): string {
-  const row = (caller: string, summary: Summary) => [caller, formatCount(summary.count), formatMs(summary.p50), formatMs(summary.p90), formatMs(summary.p99), formatMs(summary.max)];
   return [
     `${formatCount(records)} ledger records, ${formatCount(inWorkspace)} of them in the workspace /stats reads.`,
     '',
-    markdownTable(['caller', 'runs', 'p50', 'p90', 'p99', 'max'], [row('user', result.user), row('admin', result.admin)]),
+    markdownTable(['caller', 'runs', 'p50', 'p90', 'p99', 'max'], [latencyRow('user', result.user), latencyRow('admin', result.admin)]),
   ].join('\n');
 }
 

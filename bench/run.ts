@@ -222,6 +222,12 @@ async function statsSection(run: Run, fill: FilledLedger): Promise<void> {
     const records = inWorkspace + (await ledger.recordCount(workspaceKey('slack', OTHER_WORKSPACE_ID)));
     const stats = await measureStats(frugal.commands, fill.users, run.sizes.statsRuns);
     addSection(run, '/stats latency', renderStats(stats, records, inWorkspace));
+    // The workspace part of an admin's reply must count every record of the workspace.
+    const workspacePart = stats.adminReply.split('**Workspace**')[1] ?? '';
+    const shown = /All time: \S+ over (\d+) messages?/.exec(workspacePart)?.[1];
+    if (Number(shown) !== inWorkspace) {
+      run.failures.push(`/stats shows ${shown ?? 'no'} messages of all time for the workspace, but the ledger has ${inWorkspace} records`);
+    }
     for (const [caller, summary] of [['user', stats.user], ['admin', stats.admin]] as const) {
       run.checks.push({ target: `/stats p99 <= ${TARGETS.statsMs} ms (${caller})`, measured: formatMs(summary.p99), met: summary.p99 <= TARGETS.statsMs });
     }
