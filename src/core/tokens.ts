@@ -20,6 +20,9 @@ export const REPLY_PRIMING_TOKENS = 3;
  */
 const SHORT_PIECE_BYTES = 64;
 
+/** Each byte's key in js-tiktoken's rank table, which joins a token's bytes in decimal with commas. */
+const BYTE_KEYS = Array.from({ length: 256 }, (_, byte) => String(byte));
+
 /** Distinct short pieces whose counts are remembered; the memory is cleared when it is full. */
 const PIECE_CACHE_SIZE = 50_000;
 
@@ -91,18 +94,32 @@ export class TokenCounter {
         total += known;
         continue;
       }
-      const piece = this.textEncoder.encode(match[0]);
+      const keys = this.byteKeys(match[0]);
       let tokens: number;
-      if (this.ranks.has(piece.join(','))) tokens = 1;
-      else if (piece.length <= SHORT_PIECE_BYTES) tokens = this.countShortPiece(piece);
-      else tokens = this.countLongPiece(piece);
+      if (this.ranks.has(keys.join(','))) tokens = 1;
+      else if (keys.length <= SHORT_PIECE_BYTES) tokens = this.countShortPiece(keys);
+      else tokens = this.countLongPiece(keys);
       total += tokens;
-      if (piece.length <= SHORT_PIECE_BYTES) {
+      if (keys.length <= SHORT_PIECE_BYTES) {
         if (this.pieceCounts.size >= PIECE_CACHE_SIZE) this.pieceCounts.clear();
         this.pieceCounts.set(match[0], tokens);
       }
     }
     return total;
+  }
+
+  /**
+   * Returns the rank-table key of each UTF-8 byte of a piece, the parts a merge starts from.
+   * ASCII text is read directly, which saves encoding the short pieces of ordinary text.
+   */
+  private byteKeys(piece: string): string[] {
+    const keys: string[] = [];
+    for (let i = 0; i < piece.length; i++) {
+      const code = piece.charCodeAt(i);
+      if (code >= 0x80) return Array.from(this.textEncoder.encode(piece), (byte) => BYTE_KEYS[byte]!);
+      keys.push(BYTE_KEYS[code]!);
+    }
+    return keys;
   }
 
   /** Counts one message as the API bills it: content, role, name and the per-message overhead. */
@@ -126,34 +143,47 @@ export class TokenCounter {
   }
 
   /**
-   * Byte-pair merge by repeated scans, the same loop as js-tiktoken's: quadratic in the piece's
-   * length, and the fastest way for the few bytes of an ordinary word.
+   * Byte-pair merge by repeated scans, merging the lowest-ranked adjacent pair first and the
+   * leftmost of equal ranks, as js-tiktoken does. Each part keeps its rank-table key and each
+   * adjacent pair its rank, so a merge looks up only the two pairs it changed. The scan for the
+   * lowest rank is quadratic in the piece's length, and the fastest way for the few bytes of an
+   * ordinary word.
    */
-  private countShortPiece(piece: Uint8Array): number {
-    const starts = Array.from({ length: piece.length + 1 }, (_, i) => i);
-    while (starts.length > 2) {
+  private countShortPiece(keys: string[]): number {
+    const pairRanks: number[] = [];
+    for (let i = 0; i < keys.length - 1; i++) pairRanks.push(this.pairRank(keys[i]!, keys[i + 1]!));
+    while (pairRanks.length > 0) {
       let bestRank = Infinity;
       let bestIndex = -1;
-      for (let i = 0; i < starts.length - 2; i++) {
-        const rank = this.ranks.get(Array.prototype.join.call(piece.subarray(starts[i]!, starts[i + 2]!), ','));
-        if (rank !== undefined && rank < bestRank) {
-          bestRank = rank;
+      for (let i = 0; i < pairRanks.length; i++) {
+        if (pairRanks[i]! < bestRank) {
+          bestRank = pairRanks[i]!;
           bestIndex = i;
         }
       }
       if (bestIndex < 0) break;
-      starts.splice(bestIndex + 1, 1);
+      keys[bestIndex] = `${keys[bestIndex]},${keys[bestIndex + 1]}`;
+      keys.splice(bestIndex + 1, 1);
+      pairRanks.splice(bestIndex, 1);
+      if (bestIndex > 0) pairRanks[bestIndex - 1] = this.pairRank(keys[bestIndex - 1]!, keys[bestIndex]!);
+      if (bestIndex < pairRanks.length) pairRanks[bestIndex] = this.pairRank(keys[bestIndex]!, keys[bestIndex + 1]!);
     }
-    return starts.length - 1;
+    return keys.length;
+  }
+
+  /** Returns the rank of the token that joins two parts, or Infinity when the rank table has none. */
+  private pairRank(left: string, right: string): number {
+    return this.ranks.get(`${left},${right}`) ?? Infinity;
   }
 
   /**
    * Byte-pair merge in O(n log n): a min-heap of adjacent pairs ordered by rank, then by
    * position, which is the order js-tiktoken's loop merges them in. Stale heap entries are
-   * skipped by comparing the pair's recorded end with the part's current end.
+   * skipped by comparing the pair's recorded end with the part's current end. Each part keeps
+   * its rank-table key, so a pair's key is two keys joined.
    */
-  private countLongPiece(piece: Uint8Array): number {
-    const n = piece.length;
+  private countLongPiece(keys: string[]): number {
+    const n = keys.length;
     const next = new Int32Array(n + 1);
     const prev = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) {
@@ -163,16 +193,13 @@ export class TokenCounter {
     // A part starts at index i and ends at next[i]. A start merged into its left neighbour is no longer alive.
     const alive = new Uint8Array(n).fill(1);
     const heap = new PairHeap();
-    const rankOf = (start: number, end: number): number | undefined => {
-      if (end - start > this.maxTokenBytes) return undefined;
-      return this.ranks.get(Array.prototype.join.call(piece.subarray(start, end), ','));
-    };
     const pushPair = (start: number) => {
       const middle = next[start]!;
       if (middle >= n) return;
       const end = next[middle]!;
-      const rank = rankOf(start, end);
-      if (rank !== undefined) heap.push(rank, start, end);
+      if (end - start > this.maxTokenBytes) return;
+      const rank = this.pairRank(keys[start]!, keys[middle]!);
+      if (rank !== Infinity) heap.push(rank, start, end);
     };
     for (let i = 0; i < n - 1; i++) pushPair(i);
 
@@ -182,6 +209,7 @@ export class TokenCounter {
       const middle = next[start]!;
       if (!alive[start] || middle >= n || next[middle] !== end) continue;
       alive[middle] = 0;
+      keys[start] = `${keys[start]},${keys[middle]}`;
       next[start] = end;
       if (end <= n) prev[end] = start;
       parts--;

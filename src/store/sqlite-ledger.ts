@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS ledger_totals (
 CREATE INDEX IF NOT EXISTS ledger_totals_ranking ON ledger_totals (workspace, scope, period, cost_pico);
 `;
 
+/** One row of ledger_totals as the upsert statement binds it. */
+interface TotalsRow extends Totals {
+  workspace: string;
+  scope: string;
+  scopeId: string;
+  period: string;
+}
+
 /**
  * The ledger in a sqlite file: one row per turn, and the running totals updated in the same
  * transaction. better-sqlite3 is synchronous, so concurrent turns in one process cannot
@@ -89,10 +97,10 @@ export class SqliteLedger implements Ledger {
       @finishReason, @maxTokens, @historyMessages, @latencyMs)`);
     this.addTotals = db.prepare(`INSERT INTO ledger_totals (workspace, scope, scope_id, period, turns, prompt_tokens,
       cached_tokens, completion_tokens, cost_pico, cache_hits, avoided_pico)
-      VALUES (@workspace, @scope, @scopeId, @period, 1, @promptTokens, @cachedTokens, @completionTokens, @costPico,
+      VALUES (@workspace, @scope, @scopeId, @period, @turns, @promptTokens, @cachedTokens, @completionTokens, @costPico,
       @cacheHits, @avoidedPico)
       ON CONFLICT (workspace, scope, scope_id, period) DO UPDATE SET
-        turns = turns + 1,
+        turns = turns + excluded.turns,
         prompt_tokens = prompt_tokens + excluded.prompt_tokens,
         cached_tokens = cached_tokens + excluded.cached_tokens,
         completion_tokens = completion_tokens + excluded.completion_tokens,
@@ -110,7 +118,11 @@ export class SqliteLedger implements Ledger {
       `SELECT ${SUMMED_COLUMNS} FROM ledger_totals WHERE workspace = ? AND scope = ? AND period = ?`,
     );
     this.writeRecords = db.transaction((records: readonly LedgerRecord[]) => {
-      for (const record of records) this.writeOne(record);
+      // A large batch touches far fewer totals rows than it has records, so its figures are
+      // summed in memory first and each row is updated once.
+      const totals = new Map<string, TotalsRow>();
+      for (const record of records) this.writeOne(record, totals);
+      for (const row of totals.values()) this.addTotals.run(row);
     });
   }
 
@@ -207,7 +219,8 @@ export class SqliteLedger implements Ledger {
     return { today: read(day), month: read(month), total: read('all') };
   }
 
-  private writeOne(record: LedgerRecord): void {
+  /** Inserts one record's row and adds its figures to the batch's totals rows. */
+  private writeOne(record: LedgerRecord, totals: Map<string, TotalsRow>): void {
     const workspace = workspaceKey(record.platform, record.workspaceId);
     this.insertRecord.run({
       at: record.at.getTime(),
@@ -231,17 +244,22 @@ export class SqliteLedger implements Ledger {
       historyMessages: record.historyMessages,
       latencyMs: Math.round(record.latencyMs),
     });
-    const figures = {
-      workspace,
-      promptTokens: record.usage.promptTokens,
-      cachedTokens: record.usage.cachedTokens,
-      completionTokens: record.usage.completionTokens,
-      costPico: record.costPico,
-      cacheHits: record.cacheHit ? 1 : 0,
-      avoidedPico: record.avoidedPico,
-    };
     for (const [scope, scopeId, periods] of totalsScopes(record)) {
-      for (const period of periods) this.addTotals.run({ ...figures, scope, scopeId, period });
+      for (const period of periods) {
+        const key = `${workspace}\u0000${scope}\u0000${scopeId}\u0000${period}`;
+        let row = totals.get(key);
+        if (!row) {
+          row = { workspace, scope, scopeId, period, ...EMPTY_TOTALS };
+          totals.set(key, row);
+        }
+        row.turns++;
+        row.promptTokens += record.usage.promptTokens;
+        row.cachedTokens += record.usage.cachedTokens;
+        row.completionTokens += record.usage.completionTokens;
+        row.costPico += record.costPico;
+        row.cacheHits += record.cacheHit ? 1 : 0;
+        row.avoidedPico += record.avoidedPico;
+      }
     }
   }
 }

@@ -76,6 +76,22 @@ describe('TokenCounter', () => {
     }
   });
 
+  it('equals js-tiktoken on short pieces', () => {
+    const reference = new Tiktoken(o200kBase);
+    const counter = new TokenCounter('o200k_base');
+    const samples = [
+      '退款需要多长时间，我的卡什么时候到。请帮我查一下转账为什么失败了，谢谢！',
+      'getUserAccountBalanceByIdentifier XMLHttpRequestFactory snake_case_identifier_name',
+      'Überweisung fehlgeschlagen: naïve café façade — résumé coöperate',
+      'Ответ на вопрос о карте пришёл слишком поздно',
+      'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+      '🙂 thanks!!! ... ??? 12345678901234 3.14159',
+    ];
+    for (const sample of samples) {
+      expect(counter.count(sample), sample.slice(0, 20)).toBe(reference.encode(sample, [], []).length);
+    }
+  });
+
   it('counts a 100 KB run without whitespace', () => {
     let text = '';
     for (let i = 0; i < 100_000; i++) text += String.fromCharCode(65 + ((i * 2654435761) % 26));

@@ -1,0 +1,8 @@
+/** Canned support answers of 40 to 110 words, so that history windows hold realistic amounts of text. */
+export const ANSWERS = [
+  'You can see the status of your card in the app under Cards. A new card usually arrives within five working days. If it has not arrived after ten working days, freeze the old card in the app and order a replacement, which is free.',
+  'Top-ups by bank transfer take up to one working day, and card top-ups are instant. If a top-up is still pending after that, check that the sender used the reference shown in the app. Pending top-ups are never charged twice.',
+  'To change your PIN, go to an ATM that offers PIN services, insert your card and choose Change PIN. The app can show your current PIN after you confirm your identity. If the PIN is blocked after three wrong attempts, you can unblock it from the card settings.',
+  'Exchange rates follow the interbank rate during market hours and add a small mark-up at weekends. The rate you get is shown before you confirm the exchange. Card payments abroad use the rate of the day the payment settles, which can differ from the day you paid. Refunds in another currency are converted at the rate of the refund day, so the amount you get back can be a little more or less than you paid.',
+  'A payment can show as declined when the merchant asks for more than your balance, when the card is frozen, or when the merchant is in a blocked category. Check the card settings in the app first. If everything looks right, try again in a few minutes; some merchants retry declined payments on their own, and a declined payment is never taken from your balance.',
+];
