@@ -157,11 +157,25 @@ export interface Config {
   discord: { token?: string; applicationId?: string; guildId?: string; apiUrl?: string };
 }
 
+/**
+ * Replaces the password in a URL's user information with `***`, as in redis://user:***@host:6379.
+ * The user information is taken to end at the last `@`, so a password with an unescaped `/` or
+ * `@` is masked too, at the price of masking more than the password in a URL whose path has an `@`.
+ */
+export function maskUrlPassword(url: string): string {
+  const start = url.indexOf('://');
+  const end = url.lastIndexOf('@');
+  if (start < 0 || end < start) return url;
+  const userInfo = url.slice(start + 3, end);
+  const colon = userInfo.indexOf(':');
+  if (colon < 0) return url;
+  return `${url.slice(0, start + 3)}${userInfo.slice(0, colon)}:***${url.slice(end)}`;
+}
+
 function describeValue(name: string, value: string): string {
   if (SECRET_VARIABLES.has(name)) return '(value hidden)';
-  // A store URL can carry a password, as in redis://user:password@host:6379.
-  if (name === 'STORE_URL') value = value.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  const masked = maskUrlPassword(value);
+  return JSON.stringify(masked.length > 80 ? `${masked.slice(0, 80)}…` : masked);
 }
 
 /**

@@ -3,21 +3,11 @@ import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import type { Logger } from 'pino';
 
+import { maskUrlPassword } from '../config/config.js';
 import { RedisLedger } from './redis-ledger.js';
 import { type Store, StoreError } from './store.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
-
-/** Describes a Redis URL without its password, for messages and logs. */
-function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the Redis URL';
-  }
-}
 
 /**
  * Opens a Redis store that several bot processes can share: keyv over @keyv/redis for values,
@@ -36,7 +26,7 @@ export async function openRedisStore(url: string, logger?: Logger): Promise<Stor
   let lastError: unknown;
   client.on('error', (error: unknown) => {
     lastError = error;
-    if (connected) logger?.error({ err: error, store: describeUrl(url) }, 'redis connection error');
+    if (connected) logger?.error({ err: error, store: maskUrlPassword(url) }, 'redis connection error');
   });
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -48,7 +38,7 @@ export async function openRedisStore(url: string, logger?: Logger): Promise<Stor
     ]);
   } catch (error) {
     await client.disconnect().catch(() => undefined);
-    throw new StoreError(`Cannot connect to the store ${describeUrl(url)}: ${(error as Error).message}. Check STORE_URL and that Redis is running.`);
+    throw new StoreError(`Cannot connect to the store ${maskUrlPassword(url)}: ${(error as Error).message}. Check STORE_URL and that Redis is running.`);
   } finally {
     clearTimeout(timer);
   }

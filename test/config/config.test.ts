@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, parseConfig } from '../../src/config/config.js';
+import { ConfigError, maskUrlPassword, parseConfig } from '../../src/config/config.js';
 
 const base = { OPENAI_API_KEY: 'sk-test' };
 
@@ -77,5 +77,17 @@ describe('parseConfig', () => {
     const config = parseConfig({ ...base, ADMIN_USER_IDS: 'slack:U1, discord:42', OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1/' });
     expect(config.adminUserIds).toEqual(['slack:U1', 'discord:42']);
     expect(config.openai.baseURL).toBe('http://127.0.0.1:8080/v1');
+  });
+});
+
+describe('maskUrlPassword', () => {
+  it.each([
+    ['redis://default:hunter2@127.0.0.1:6379', 'redis://default:***@127.0.0.1:6379'],
+    ['redis://:hunter2@127.0.0.1:6379/1', 'redis://:***@127.0.0.1:6379/1'],
+    ['redis://user:pa/ss@word@127.0.0.1:6379', 'redis://user:***@127.0.0.1:6379'],
+    ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379'],
+    ['sqlite://data/frugal.sqlite', 'sqlite://data/frugal.sqlite'],
+  ])('masks %s', (url, expected) => {
+    expect(maskUrlPassword(url)).toBe(expected);
   });
 });

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { OpenAIStandIn } from '../support/openai-stand-in.js';
+import { REDIS_AVAILABLE, RedisServer } from '../support/redis-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -94,5 +95,19 @@ describe('terminal chat', () => {
     const run = await runBot('hello\n', { ...env, CHAT_DEFAULT_MODEL: 'llama3.2' });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toMatch(/^frugal: Unknown model in CHAT_DEFAULT_MODEL="llama3.2": it has no price\./);
+  });
+
+  it.skipIf(!REDIS_AVAILABLE)('masks the store password in logs', async () => {
+    const redis = new RedisServer();
+    const url = await redis.start('PW-in-store-url');
+    try {
+      const storeUrl = url.replace('redis://', 'redis://default:PW-in-store-url@');
+      const run = await runBot('/stats\n', { ...env, STORE_URL: storeUrl });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(`"store":"${url.replace('redis://', 'redis://default:***@')}"`);
+      expect(run.stderr).not.toContain('PW-in-store-url');
+    } finally {
+      await redis.stop();
+    }
   });
 });
