@@ -15,6 +15,9 @@ const SECRET_VARIABLES = new Set([
   'DISCORD_TOKEN',
 ]);
 
+/** URL variables; credentials in them would reach error messages and logs, so they are rejected. */
+const URL_VARIABLES = ['OPENAI_BASE_URL', 'SLACK_API_URL', 'DISCORD_API_URL'] as const;
+
 const DEFAULT_SYSTEM_PROMPT =
   'You are Frugal, a concise support assistant. Answer in a few sentences unless asked for detail. ' +
   'If you do not know, say so.';
@@ -198,6 +201,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     raw[name] = result.data;
   }
   const values = raw as RawConfig;
+
+  for (const name of URL_VARIABLES) {
+    const url = values[name];
+    if (url === undefined) continue;
+    const parsed = new URL(url);
+    if (parsed.username !== '' || parsed.password !== '') {
+      throw new ConfigError(
+        `Invalid ${name}=${describeValue(name, url)}: expected a URL without a user name or password; ` +
+          'set credentials in their own variables, such as OPENAI_API_KEY.',
+      );
+    }
+  }
 
   if (!values.OPENAI_API_KEY && !values.OPENAI_BASE_URL) {
     throw new ConfigError(

@@ -62,6 +62,17 @@ describe('parseConfig', () => {
     expect(parseConfig(schemaBreaking).openai.apiKey).toBeUndefined();
   });
 
+  it.each(['OPENAI_BASE_URL', 'SLACK_API_URL', 'DISCORD_API_URL'])('rejects credentials in %s', (name) => {
+    const attempt = () => parseConfig({ ...base, [name]: 'http://user:pw-in-url@127.0.0.1:1/v1' });
+    expect(attempt).toThrow(
+      new ConfigError(
+        `Invalid ${name}="http://user:***@127.0.0.1:1/v1": expected a URL without a user name or password; ` +
+          'set credentials in their own variables, such as OPENAI_API_KEY.',
+      ),
+    );
+    expect(() => parseConfig({ ...base, [name]: 'http://user@127.0.0.1:1/v1' })).toThrow(/without a user name or password/);
+  });
+
   it('requires Slack tokens in working pairs', () => {
     expect(() => parseConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/^Missing SLACK_APP_TOKEN or SLACK_SIGNING_SECRET/);
     expect(() => parseConfig({ ...base, SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/^Missing SLACK_BOT_TOKEN/);
