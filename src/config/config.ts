@@ -198,6 +198,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (!result.success) {
       throw new ConfigError(`Invalid ${name}=${describeValue(name, value)}: expected ${spec.allowed}.`);
     }
+    // A line break in a key would end up in the Authorization header, and HTTP errors quote that header.
+    if (SECRET_VARIABLES.has(name) && typeof result.data === 'string' && /\p{Cc}/u.test(result.data)) {
+      throw new ConfigError(
+        `Invalid ${name} (value hidden): it contains a control character such as a line break or tab; set it to the credential alone.`,
+      );
+    }
     raw[name] = result.data;
   }
   const values = raw as RawConfig;

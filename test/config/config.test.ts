@@ -73,6 +73,24 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ ...base, [name]: 'http://user@127.0.0.1:1/v1' })).toThrow(/without a user name or password/);
   });
 
+  it.each(['OPENAI_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'DISCORD_TOKEN'])(
+    'rejects control characters in %s',
+    (name) => {
+      for (const value of ['sk-abc\nX-Other: 1', 'sk-abc\rdef', 'sk-abc\u0000def', 'sk-abc\u007fdef']) {
+        const attempt = () => parseConfig({ ...base, [name]: value });
+        expect(attempt).toThrow(
+          new ConfigError(
+            `Invalid ${name} (value hidden): it contains a control character such as a line break or tab; set it to the credential alone.`,
+          ),
+        );
+      }
+    },
+  );
+
+  it('accepts a key with a trailing line break', () => {
+    expect(parseConfig({ OPENAI_API_KEY: 'sk-abc\n' }).openai.apiKey).toBe('sk-abc');
+  });
+
   it('requires Slack tokens in working pairs', () => {
     expect(() => parseConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/^Missing SLACK_APP_TOKEN or SLACK_SIGNING_SECRET/);
     expect(() => parseConfig({ ...base, SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/^Missing SLACK_BOT_TOKEN/);
