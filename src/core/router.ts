@@ -103,8 +103,17 @@ export function readRoutingRules(file: string): { rules: RoutingRule[]; replaceB
     if (typeof rule.pattern !== 'string') {
       throw new RoutingRulesError(`Invalid ${where}: "pattern" must be a regular expression string.`);
     }
+    const flags = typeof rule.flags === 'string' ? rule.flags : 'i';
+    // A RegExp with g or y keeps lastIndex between test() calls, so one question would alternate between routes.
+    const stateful = [...flags].find((flag) => flag === 'g' || flag === 'y');
+    if (stateful) {
+      throw new RoutingRulesError(
+        `Invalid ${where} ("${rule.name}"): flag "${stateful}" makes the pattern remember where its last match ended, ` +
+          'so one question could get different routes. Remove it; the allowed flags are i, m, s, u and v.',
+      );
+    }
     try {
-      return { name: rule.name, queryClass: rule.class, pattern: new RegExp(rule.pattern, typeof rule.flags === 'string' ? rule.flags : 'i') };
+      return { name: rule.name, queryClass: rule.class, pattern: new RegExp(rule.pattern, flags) };
     } catch (error) {
       throw new RoutingRulesError(`Invalid ${where}: ${(error as Error).message}`);
     }
