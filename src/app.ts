@@ -63,7 +63,7 @@ export async function createFrugal(config: Config, logger: Logger, overrides: Fr
   const prices = buildPriceTable(config);
   const router = buildRouter(config);
   const store = await openStore(config.storeUrl, { logger });
-  const model = overrides.model ?? new OpenAIChatModel(config.openai);
+  const model = overrides.model ?? new OpenAIChatModel({ ...config.openai, logger });
   const session = new ChatSession({
     options: { ...config.chat, dmSensitive: config.dmSensitive },
     store,

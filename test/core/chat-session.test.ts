@@ -358,6 +358,45 @@ describe('ChatSession model failures', () => {
   });
 });
 
+describe('ChatSession invalid usage', () => {
+  const counts = { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 };
+  it.each([
+    ['negative counts', { ...counts, prompt_tokens: -20 }],
+    ['string counts', { ...counts, completion_tokens: '5' }],
+    ['null counts', { ...counts, prompt_tokens: null }],
+    ['fractional counts', { ...counts, completion_tokens: 2.5 }],
+    ['cached above prompt', { ...counts, prompt_tokens_details: { cached_tokens: 21 } }],
+    ['negative cached', { ...counts, prompt_tokens_details: { cached_tokens: -1 } }],
+  ])('records an estimate for %s', async (_case, usage) => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.usage = usage;
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply.kind).toBe('answer');
+    const [row] = ledgerRows(h);
+    expect(row!.prompt_tokens as number).toBeGreaterThan(0);
+    expect(row!.completion_tokens as number).toBeGreaterThan(0);
+    expect(row!.cached_tokens).toBe(0);
+    expect(row!.cost_pico as number).toBeGreaterThan(0);
+    const [warning] = h.logs.withMessage('model reported invalid usage; the turn is billed on estimated tokens');
+    expect(warning).toMatchObject({ model: 'gpt-4o-mini', requestId: 'req_1' });
+    const [line] = h.logs.withMessage('turn finished');
+    expect(line!.recorded).toBe(true);
+    expect(typeof line!.costUsd).toBe('number');
+  });
+
+  it('keeps valid reported usage', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.usage = { ...counts, prompt_tokens_details: { cached_tokens: 0 } };
+    await h.frugal.session.handle(message('How do I export data?'));
+    const [row] = ledgerRows(h);
+    expect(row!.prompt_tokens).toBe(20);
+    expect(row!.completion_tokens).toBe(5);
+    expect(h.logs.withMessage('model reported invalid usage; the turn is billed on estimated tokens')).toHaveLength(0);
+  });
+});
+
 describe('ChatSession store failures', () => {
   it('returns a paid answer when the history write fails', async () => {
     harness = await startHarness();

@@ -23,6 +23,8 @@ export interface StandInBehaviour {
   failWithStatus?: number;
   /** Leaves `usage` out of the response, as some compatible servers do. */
   omitUsage?: boolean;
+  /** Sends this in place of the counted usage, for servers that report invalid counts. */
+  usage?: unknown;
 }
 
 const o200k = new Tiktoken(o200kBase);
@@ -119,7 +121,7 @@ export class OpenAIStandIn {
         created: Math.floor(Date.now() / 1000),
         model: recorded.model,
         choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason }],
-        ...(behaviour.omitUsage ? {} : { usage }),
+        ...(behaviour.omitUsage ? {} : { usage: 'usage' in behaviour ? behaviour.usage : usage }),
       }),
     );
   }
