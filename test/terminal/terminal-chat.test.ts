@@ -17,6 +17,9 @@ interface Run {
   stderr: string;
 }
 
+/** How long a run may take before it is killed, so that a start-up that hangs fails the test. */
+const RUN_TIMEOUT_MS = 15_000;
+
 /** Runs the bot's entry point as `npm start` does, with the given input on a pipe. */
 function runBot(input: string, env: Record<string, string>): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
@@ -25,13 +28,19 @@ function runBot(input: string, env: Record<string, string>): Promise<Run> {
       // PATH is kept so tsx can find node; no platform credentials are passed on.
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // A group of its own, so a timeout kills node as well as the tsx process that started it.
+      detached: true,
     });
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), RUN_TIMEOUT_MS);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
     child.stdin.end(input);
   });
 }
@@ -109,5 +118,14 @@ describe('terminal chat', () => {
     } finally {
       await redis.stop();
     }
+  });
+
+  it('stops with one line for a store under /proc', async () => {
+    const run = await runBot('hello\n', { ...env, STORE_URL: 'sqlite:///proc/frugal-absent/store.sqlite' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      "frugal: Cannot create the folder /proc/frugal-absent of STORE_URL=sqlite:///proc/frugal-absent/store.sqlite: " +
+        "ENOENT: no such file or directory, mkdir '/proc/frugal-absent'. Set STORE_URL to a file in a writable folder.",
+    );
   });
 });
