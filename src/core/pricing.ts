@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 
+import { readJsonFile } from '../config/json-file.js';
 import type { TokenUsage } from './types.js';
 
 /** Prices of one model in USD per million tokens. */
@@ -68,10 +67,9 @@ const overrideEntry = (file: string, model: string, value: unknown): ModelPrice 
 export function readPriceOverrides(file: string): Map<string, ModelPrice> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = readJsonFile('CHAT_PRICES_FILE', file);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PriceError(`Cannot read the price file ${file}: ${reason}`);
+    throw new PriceError((error as Error).message);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new PriceError(`Invalid price file ${file}: expected a JSON object keyed by model name.`);

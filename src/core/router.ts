@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-
+import { readJsonFile } from '../config/json-file.js';
 import type { QueryClass, Route } from './types.js';
 
 /** A routing rule: a pattern that, when it matches the question, puts the turn in a query class. */
@@ -84,9 +83,9 @@ interface RulesFile {
 export function readRoutingRules(file: string): { rules: RoutingRule[]; replaceBuiltin: boolean } {
   let parsed: RulesFile;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as RulesFile;
+    parsed = readJsonFile('CHAT_ROUTING_RULES_FILE', file) as RulesFile;
   } catch (error) {
-    throw new RoutingRulesError(`Cannot read the routing rules file ${file}: ${(error as Error).message}`);
+    throw new RoutingRulesError((error as Error).message);
   }
   if (!Array.isArray(parsed.rules)) {
     throw new RoutingRulesError(`Invalid routing rules file ${file}: expected an object with a "rules" array.`);

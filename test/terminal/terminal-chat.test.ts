@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -126,6 +126,24 @@ describe('terminal chat', () => {
     expect(run.stderr.trim()).toBe(
       "frugal: Cannot create the folder /proc/frugal-absent of STORE_URL=sqlite:///proc/frugal-absent/store.sqlite: " +
         "ENOENT: no such file or directory, mkdir '/proc/frugal-absent'. Set STORE_URL to a file in a writable folder.",
+    );
+  });
+
+  it('stops with one line for a device as price file', async () => {
+    const run = await runBot('hello\n', { ...env, CHAT_PRICES_FILE: '/dev/zero' });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'frugal: Invalid CHAT_PRICES_FILE="/dev/zero": expected a regular JSON file, not a folder, device or pipe.',
+    );
+  });
+
+  it('stops with one line for a pipe as rules file', async () => {
+    const fifo = join(directory, 'rules.json');
+    execFileSync('mkfifo', [fifo]);
+    const run = await runBot('hello\n', { ...env, CHAT_ROUTING_RULES_FILE: fifo });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `frugal: Invalid CHAT_ROUTING_RULES_FILE=${JSON.stringify(fifo)}: expected a regular JSON file, not a folder, device or pipe.`,
     );
   });
 });
