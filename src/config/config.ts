@@ -181,6 +181,18 @@ function describeValue(name: string, value: string): string {
   return JSON.stringify(masked.length > 80 ? `${masked.slice(0, 80)}…` : masked);
 }
 
+/** Returns whether a redis:// or rediss:// URL has a host, a valid port and at most a database number after it. */
+function isRedisUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  return parsed.hostname !== '' && port >= 1 && /^(\/\d*)?$/.test(parsed.pathname) && parsed.search === '' && parsed.hash === '';
+}
+
 /**
  * Validates configuration from an environment. Throws a ConfigError whose one-line message
  * names the variable, its value and what is allowed.
@@ -241,6 +253,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!/^(sqlite|rediss?):\/\/.+/.test(values.STORE_URL)) {
     throw new ConfigError(
       `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected sqlite://PATH such as sqlite://data/frugal.sqlite, or redis://HOST:PORT.`,
+    );
+  }
+  if (/^rediss?:/.test(values.STORE_URL) && !isRedisUrl(values.STORE_URL)) {
+    throw new ConfigError(
+      `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected redis://[user:password@]HOST[:PORT][/DB] ` +
+        'with a port from 1 to 65535 and a whole database number, such as redis://127.0.0.1:6379/0.',
     );
   }
 

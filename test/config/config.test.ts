@@ -57,6 +57,22 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...base, STORE_URL: 'redis://127.0.0.1:6379' }).storeUrl).toBe('redis://127.0.0.1:6379');
   });
 
+  it.each(['redis://127.0.0.1:99999', 'redis://127.0.0.1:16390/abc', 'redis://127.0.0.1:0', 'redis://127.0.0.1:6379/0?db=1', 'redis://:pw@/0'])(
+    'rejects the Redis URL %s',
+    (url) => {
+      expect(() => parseConfig({ ...base, STORE_URL: url })).toThrow(
+        new ConfigError(
+          `Invalid STORE_URL=${JSON.stringify(url.replace(':pw@', ':***@'))}: expected redis://[user:password@]HOST[:PORT][/DB] ` +
+            'with a port from 1 to 65535 and a whole database number, such as redis://127.0.0.1:6379/0.',
+        ),
+      );
+    },
+  );
+
+  it.each(['redis://127.0.0.1', 'redis://127.0.0.1:6379/', 'rediss://default:pw@redis.internal:6380/2'])('accepts the Redis URL %s', (url) => {
+    expect(parseConfig({ ...base, STORE_URL: url }).storeUrl).toBe(url);
+  });
+
   it('never echoes a secret variable', () => {
     const schemaBreaking = { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', OPENAI_API_KEY: '   ' };
     expect(parseConfig(schemaBreaking).openai.apiKey).toBeUndefined();
