@@ -72,7 +72,10 @@ export function readPriceOverrides(file: string): Map<string, ModelPrice> {
     throw new PriceError((error as Error).message);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new PriceError(`Invalid price file ${file}: expected a JSON object keyed by model name.`);
+    throw new PriceError(
+      `Invalid CHAT_PRICES_FILE=${JSON.stringify(file)}: expected a JSON object keyed by model name, ` +
+        'such as {"llama3.2": {"input": 0, "output": 0}}.',
+    );
   }
   const prices = new Map<string, ModelPrice>();
   for (const [model, value] of Object.entries(parsed)) prices.set(model, overrideEntry(file, model, value));

@@ -87,8 +87,11 @@ export function readRoutingRules(file: string): { rules: RoutingRule[]; replaceB
   } catch (error) {
     throw new RoutingRulesError((error as Error).message);
   }
-  if (!Array.isArray(parsed.rules)) {
-    throw new RoutingRulesError(`Invalid routing rules file ${file}: expected an object with a "rules" array.`);
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.rules)) {
+    throw new RoutingRulesError(
+      `Invalid CHAT_ROUTING_RULES_FILE=${JSON.stringify(file)}: expected a JSON object with a "rules" array, ` +
+        'such as {"rules": [{"name": "refund", "class": "complex", "pattern": "\\\\brefund\\\\b"}]}.',
+    );
   }
   const rules = parsed.rules.map((entry: unknown, index: number): RoutingRule => {
     const rule = entry as Record<string, unknown>;

@@ -52,6 +52,29 @@ describe('costPico', () => {
   });
 });
 
+describe('readPriceOverrides', () => {
+  /** Writes a price file with the given text into a fresh temporary folder. */
+  function writePriceFile(text: string): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'frugal-prices-')), 'prices.json');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it.each(['null', '[]', '3'])('rejects the price file %s', (text) => {
+    const file = writePriceFile(text);
+    expect(() => readPriceOverrides(file)).toThrow(PriceError);
+    expect(() => readPriceOverrides(file)).toThrow(
+      `Invalid CHAT_PRICES_FILE=${JSON.stringify(file)}: expected a JSON object keyed by model name, ` +
+        'such as {"llama3.2": {"input": 0, "output": 0}}.',
+    );
+  });
+
+  it('reads a file with a byte-order mark', () => {
+    const file = writePriceFile('\uFEFF{"local": {"input": 0.5, "output": 1}}');
+    expect(readPriceOverrides(file).get('local')?.outputPerMillion).toBe(1);
+  });
+});
+
 describe('formatUsd', () => {
   it.each([
     [0, '$0'],

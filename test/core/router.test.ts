@@ -115,4 +115,13 @@ describe('Router', () => {
     const routes = [1, 2, 3].map(() => router.route('how do I get a refund on my order').reason);
     expect(routes).toEqual(['rule:refund', 'rule:refund', 'rule:refund']);
   });
+
+  it.each(['null', '[]', '"rules"', '{"rules": {}}'])('rejects the rules file %s', (text) => {
+    const file = writeRulesFile(text);
+    expect(() => readRoutingRules(file)).toThrow(RoutingRulesError);
+    expect(() => readRoutingRules(file)).toThrow(
+      `Invalid CHAT_ROUTING_RULES_FILE=${JSON.stringify(file)}: expected a JSON object with a "rules" array, ` +
+        'such as {"rules": [{"name": "refund", "class": "complex", "pattern": "\\\\brefund\\\\b"}]}.',
+    );
+  });
 });
