@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { checkSystemPromptBudget } from '../../src/app.js';
 import { ConfigError, maskUrlPassword, parseConfig } from '../../src/config/config.js';
+import { tokenCounterFor } from '../../src/core/tokens.js';
 
 const base = { OPENAI_API_KEY: 'sk-test' };
 
@@ -134,5 +136,36 @@ describe('maskUrlPassword', () => {
     ['sqlite://data/frugal.sqlite', 'sqlite://data/frugal.sqlite'],
   ])('masks %s', (url, expected) => {
     expect(maskUrlPassword(url)).toBe(expected);
+  });
+});
+
+describe('checkSystemPromptBudget', () => {
+  const systemPrompt = 'You are a very helpful support assistant for ACME. '.repeat(10).trim();
+  // gpt-4 uses cl100k_base and gpt-4o o200k_base; the budget must hold for the larger count.
+  const models = { CHAT_DEFAULT_MODEL: 'gpt-4', CHAT_CHEAP_MODEL: 'gpt-4o-mini', CHAT_STRONG_MODEL: 'gpt-4o' };
+  const largest = Math.max(
+    ...['gpt-4', 'gpt-4o'].map((model) => tokenCounterFor(model).countMessage({ role: 'system', content: systemPrompt })),
+  );
+  // Reply priming (3), the system prompt, and a user message of one token (3 per message, 1 for the role, 1 of text).
+  const required = 3 + largest + 5;
+
+  it('rejects a prompt over the budget', () => {
+    const config = parseConfig({ ...base, ...models, CHAT_MAX_CONTEXT_TOKENS: '50', CHAT_SYSTEM_PROMPT: systemPrompt });
+    expect(() => checkSystemPromptBudget(config)).toThrow(ConfigError);
+    expect(() => checkSystemPromptBudget(config)).toThrow(
+      `Invalid CHAT_MAX_CONTEXT_TOKENS=50: CHAT_SYSTEM_PROMPT takes ${largest} tokens, which leaves no room for a message.`,
+    );
+  });
+
+  it('accepts the smallest budget that fits', () => {
+    const config = parseConfig({ ...base, ...models, CHAT_SYSTEM_PROMPT: systemPrompt });
+    const fitting = { ...config, chat: { ...config.chat, maxContextTokens: required } };
+    const short = { ...config, chat: { ...config.chat, maxContextTokens: required - 1 } };
+    expect(() => checkSystemPromptBudget(fitting)).not.toThrow();
+    expect(() => checkSystemPromptBudget(short)).toThrow(`Raise CHAT_MAX_CONTEXT_TOKENS to at least ${required},`);
+  });
+
+  it('accepts the default prompt at the minimum', () => {
+    expect(() => checkSystemPromptBudget(parseConfig({ ...base, CHAT_MAX_CONTEXT_TOKENS: '50' }))).not.toThrow();
   });
 });
