@@ -25,6 +25,20 @@ export interface FrugalOverrides {
   now?: () => Date;
 }
 
+/** Returns the configuration with each configured model under the price table's canonical name. */
+export function withCanonicalModels(config: Config, prices: PriceTable): Config {
+  const canonical = (model: string) => prices.lookup(model)?.model ?? model;
+  return {
+    ...config,
+    chat: {
+      ...config.chat,
+      defaultModel: canonical(config.chat.defaultModel),
+      cheapModel: canonical(config.chat.cheapModel),
+      strongModel: canonical(config.chat.strongModel),
+    },
+  };
+}
+
 /** Builds the price table and rejects configured models that have no price. */
 export function buildPriceTable(config: Config): PriceTable {
   const prices = new PriceTable(config.chat.pricesFile ? readPriceOverrides(config.chat.pricesFile) : undefined);
@@ -87,9 +101,11 @@ export function buildRouter(config: Config): Router {
 }
 
 /** Opens the store and wires the core from a validated configuration. */
-export async function createFrugal(config: Config, logger: Logger, overrides: FrugalOverrides = {}): Promise<Frugal> {
+export async function createFrugal(given: Config, logger: Logger, overrides: FrugalOverrides = {}): Promise<Frugal> {
+  const prices = buildPriceTable(given);
+  // Names are sent and recorded as the price table spells them, so GPT-4O and gpt-4o share one ledger line.
+  const config = withCanonicalModels(given, prices);
   checkSystemPromptBudget(config);
-  const prices = buildPriceTable(config);
   const router = buildRouter(config);
   const store = await openStore(config.storeUrl, { logger });
   const model = overrides.model ?? new OpenAIChatModel({ ...config.openai, logger });

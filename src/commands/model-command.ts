@@ -26,9 +26,9 @@ export async function modelCommand({ request, session, workspace, isAdmin }: Com
     const known = session.prices.knownModels();
     return `Unknown model "${argument}". Known models: ${known.slice(0, LISTED_MODELS).join(', ')}. Use \`/model auto\` to return to routing.`;
   }
-  await session.settings.update(workspace, { model: argument });
+  await session.settings.update(workspace, { model: price.model });
   return (
-    `This workspace now uses ${argument} for every question ` +
+    `This workspace now uses ${price.model} for every question ` +
     `(${formatPricePerMillion(price.inputPerMillion)} input, ${formatPricePerMillion(price.outputPerMillion)} output per 1M tokens). ` +
     'Run `/model auto` to return to routing.'
   );

@@ -5,6 +5,7 @@ import type { TokenUsage } from './types.js';
 
 /** Prices of one model in USD per million tokens. */
 export interface ModelPrice {
+  /** The canonical name: as written in the override file, or lower case as the bundled table matches names. */
   model: string;
   inputPerMillion: number;
   cachedInputPerMillion: number;
@@ -78,7 +79,18 @@ export function readPriceOverrides(file: string): Map<string, ModelPrice> {
     );
   }
   const prices = new Map<string, ModelPrice>();
-  for (const [model, value] of Object.entries(parsed)) prices.set(model, overrideEntry(file, model, value));
+  const byLowerCase = new Map<string, string>();
+  for (const [model, value] of Object.entries(parsed)) {
+    const twin = byLowerCase.get(model.toLowerCase());
+    if (twin !== undefined) {
+      throw new PriceError(
+        `Invalid CHAT_PRICES_FILE=${JSON.stringify(file)}: models "${twin}" and "${model}" differ only in case, ` +
+          'and model names are matched without case. Keep one of them.',
+      );
+    }
+    byLowerCase.set(model.toLowerCase(), model);
+    prices.set(model, overrideEntry(file, model, value));
+  }
   return prices;
 }
 
@@ -92,16 +104,22 @@ const NON_CHAT_MODEL_NAME = /audio|realtime|transcribe|tts|image|embedding|searc
  */
 export class PriceTable {
   private readonly overrides: Map<string, ModelPrice>;
+  /** Override prices keyed by lower-case model name, so that lookups ignore case as the bundled table does. */
+  private readonly overridesByLowerCase: Map<string, ModelPrice>;
   private readonly resolved = new Map<string, ModelPrice | undefined>();
 
   constructor(overrides: Map<string, ModelPrice> = new Map()) {
     this.overrides = overrides;
+    this.overridesByLowerCase = new Map([...overrides].map(([model, price]) => [model.toLowerCase(), price]));
   }
 
-  /** Returns the price of a model, or undefined when neither the override nor the bundled table has it. */
+  /**
+   * Returns the price of a model, or undefined when neither the override nor the bundled table
+   * has it. Names match without case; the price's `model` is the canonical name to send and record.
+   */
   lookup(model: string): ModelPrice | undefined {
     if (this.resolved.has(model)) return this.resolved.get(model);
-    const price = this.overrides.get(model) ?? bundledPrice(model);
+    const price = this.overridesByLowerCase.get(model.trim().toLowerCase()) ?? bundledPrice(model);
     this.resolved.set(model, price);
     return price;
   }
@@ -151,5 +169,6 @@ function bundledPrice(model: string): ModelPrice | undefined {
   const output = prices?.output_mtok;
   if (typeof input !== 'number' || typeof output !== 'number') return undefined;
   const cached = typeof prices?.cache_read_mtok === 'number' ? prices.cache_read_mtok : input;
-  return { model, inputPerMillion: input, cachedInputPerMillion: cached, outputPerMillion: output, source: 'genai-prices' };
+  // @pydantic/genai-prices 0.1.8 matches the trimmed, lower-case name, and OpenAI model names are lower case.
+  return { model: model.trim().toLowerCase(), inputPerMillion: input, cachedInputPerMillion: cached, outputPerMillion: output, source: 'genai-prices' };
 }

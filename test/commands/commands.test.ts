@@ -88,6 +88,18 @@ describe('/model', () => {
   });
 });
 
+describe('/model names', () => {
+  it('pins the canonical name', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const text = await h.frugal.commands.run(command('model', 'GPT-4O', { isPlatformAdmin: true }));
+    expect(text).toContain('now uses gpt-4o for every question');
+    expect(await h.frugal.session.settings.get('slack:T1')).toEqual({ model: 'gpt-4o' });
+    await h.frugal.session.handle(turn('How do I export data?'));
+    expect(h.openai.requests[0]!.model).toBe('gpt-4o');
+  });
+});
+
 describe('/optimize', () => {
   it('prices the saving of routing pinned simple turns', async () => {
     harness = await startHarness({ CHAT_ENABLE_CACHE: 'false' });

@@ -132,6 +132,15 @@ describe('ChatSession routing', () => {
     expect(ledgerRows(h).map((row) => row.route_reason)).toEqual(['rule:thanks', 'rule:analysis', 'no-rule']);
   });
 
+  it('sends configured models by canonical name', async () => {
+    harness = await startHarness({ CHAT_CHEAP_MODEL: 'GPT-4O-MINI', CHAT_STRONG_MODEL: 'GPT-4o', CHAT_ENABLE_CACHE: 'false' });
+    const h = harness;
+    await h.frugal.session.handle(message('thanks!', { conversationId: 'a' }));
+    await h.frugal.session.handle(message('Compare the Basic and Pro plans for a team of 40', { conversationId: 'b' }));
+    expect(h.openai.requests.map((request) => request.model)).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    expect(ledgerRows(h).map((row) => row.model)).toEqual(['gpt-4o-mini', 'gpt-4o']);
+  });
+
   it('uses the workspace model pinned with /model on the next turn', async () => {
     harness = await startHarness({ CHAT_ENABLE_CACHE: 'false' });
     const h = harness;

@@ -69,9 +69,34 @@ describe('readPriceOverrides', () => {
     );
   });
 
+  it('rejects names that differ only in case', () => {
+    const file = writePriceFile('{"Local": {"input": 0, "output": 0}, "local": {"input": 1, "output": 1}}');
+    expect(() => readPriceOverrides(file)).toThrow(`models "Local" and "local" differ only in case`);
+  });
+
   it('reads a file with a byte-order mark', () => {
     const file = writePriceFile('\uFEFF{"local": {"input": 0.5, "output": 1}}');
     expect(readPriceOverrides(file).get('local')?.outputPerMillion).toBe(1);
+  });
+});
+
+describe('PriceTable canonical names', () => {
+  it.each([
+    ['GPT-4O', 'gpt-4o'],
+    ['GPT-4O-MINI', 'gpt-4o-mini'],
+    ['GPT-4o-2024-08-06', 'gpt-4o-2024-08-06'],
+    ['gpt-4o', 'gpt-4o'],
+  ])('names bundled %s as %s', (typed, canonical) => {
+    expect(new PriceTable().lookup(typed)?.model).toBe(canonical);
+  });
+
+  it('names an override as written', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'frugal-prices-')), 'prices.json');
+    writeFileSync(file, JSON.stringify({ 'Llama3.2': { input: 0, output: 0 }, 'GPT-4o': { input: 1, output: 2 } }));
+    const table = new PriceTable(readPriceOverrides(file));
+    expect(table.lookup('llama3.2')?.model).toBe('Llama3.2');
+    expect(table.lookup('LLAMA3.2')?.model).toBe('Llama3.2');
+    expect(table.lookup('gpt-4o')).toMatchObject({ model: 'GPT-4o', inputPerMillion: 1, source: 'override' });
   });
 });
 
