@@ -37,6 +37,7 @@ export interface ChatSessionDependencies {
 
 export const EMPTY_MESSAGE_REPLY = 'Ask me a question and I will answer it here.';
 export const MODEL_UNAVAILABLE_REPLY = 'The model is unavailable right now, so I could not answer. Please try again in a minute.';
+export const EMPTY_ANSWER_REPLY = 'The model returned an empty answer, so I could not answer. Please try again or rephrase the question.';
 
 const NO_USAGE: TokenUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
 
@@ -150,6 +151,7 @@ export class ChatSession {
     const price = this.prices.lookup(turn.route.model);
     if (!price) this.logger.warn({ model: turn.route.model }, 'model has no price; the turn is recorded at cost 0');
     const cost = price ? costPico(price, completion.usage) : 0;
+    if (completion.text.trim() === '') return this.rejectEmptyAnswer(turn, completion, cost, window.messages.length);
     // The ledger is written first: the money is spent, whatever happens to the writes below.
     await this.writeLedger(turn, {
       outcome: 'answered',
@@ -167,11 +169,7 @@ export class ChatSession {
     ]);
 
     const cacheable =
-      this.options.enableCache &&
-      turn.hash !== undefined &&
-      window.storedCount === 0 &&
-      completion.finishReason !== 'length' &&
-      completion.text.trim() !== '';
+      this.options.enableCache && turn.hash !== undefined && window.storedCount === 0 && completion.finishReason !== 'length';
     if (cacheable) {
       try {
         await this.cache.set(workspace, turn.hash!, { answer: completion.text, model: turn.route.model, costPico: cost, storedAt: at });
@@ -204,6 +202,26 @@ export class ChatSession {
     } catch (error) {
       this.logger.error({ err: error, ...this.turnIds(turn) }, 'history write failed');
     }
+  }
+
+  /**
+   * Records a completion without text at what it was billed, and keeps it out of the history,
+   * so that the next turn does not send an empty assistant message back to the model.
+   */
+  private async rejectEmptyAnswer(turn: TurnContext, completion: Completion, cost: number, historyMessages: number): Promise<TurnReply> {
+    this.logger.warn(
+      { ...this.turnIds(turn), model: turn.route.model, requestId: completion.requestId, finishReason: completion.finishReason },
+      'model returned an empty answer',
+    );
+    await this.writeLedger(turn, {
+      outcome: 'empty_answer',
+      usage: completion.usage,
+      costPico: cost,
+      finishReason: completion.finishReason,
+      historyMessages,
+      requestId: completion.requestId,
+    });
+    return { kind: 'model_error', text: EMPTY_ANSWER_REPLY, model: turn.route.model, costUsd: picoToUsd(cost) };
   }
 
   private async rejectTooLong(turn: TurnContext, limit: number): Promise<TurnReply> {

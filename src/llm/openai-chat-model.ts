@@ -54,15 +54,20 @@ export class OpenAIChatModel implements ChatModel {
       throw new ModelCallError(`Model call failed: ${(error as Error).message}`, undefined, { cause: error });
     }
 
-    const choice = response.choices?.[0];
-    const text = choice?.message?.content ?? '';
-    let usage = response.usage ? billableUsage(response.usage) : undefined;
-    if (response.usage && !usage) {
+    // The SDK returns whatever body a 200 response has, so an HTML page or `null` arrives here as it is.
+    type Choice = Partial<OpenAI.Chat.Completions.ChatCompletion.Choice>;
+    const body: Partial<OpenAI.Chat.Completions.ChatCompletion> = typeof response === 'object' && response !== null ? response : {};
+    const choice: Choice | undefined = Array.isArray(body.choices) ? body.choices[0] : undefined;
+    const content: unknown = choice?.message?.content;
+    const text = typeof content === 'string' ? content : '';
+    const finishReason = typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined;
+    let usage = body.usage ? billableUsage(body.usage) : undefined;
+    if (body.usage && !usage) {
       this.logger?.warn({ model: request.model, requestId }, 'model reported invalid usage; the turn is billed on estimated tokens');
     }
     // NOTE: some OpenAI-compatible servers omit usage; the counts below are estimates from our own tokenizer.
     usage ??= estimateUsage(request, text);
-    return { text, usage, finishReason: choice?.finish_reason ?? undefined, requestId };
+    return { text, usage, finishReason, requestId };
   }
 }
 

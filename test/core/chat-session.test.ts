@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { EMPTY_MESSAGE_REPLY, MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
+import { EMPTY_ANSWER_REPLY, EMPTY_MESSAGE_REPLY, MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
 import { costPico } from '../../src/core/pricing.js';
 import type { IncomingMessage } from '../../src/core/types.js';
 import { type Harness, startHarness } from '../support/frugal-harness.js';
@@ -364,6 +364,62 @@ describe('ChatSession model failures', () => {
     const [row] = ledgerRows(h);
     expect(row!.prompt_tokens as number).toBeGreaterThan(0);
     expect(row!.completion_tokens as number).toBeGreaterThan(0);
+  });
+});
+
+describe('ChatSession empty answers', () => {
+  it.each([
+    ['empty content', ''],
+    ['blank content', ' \n '],
+  ])('replies with a notice on %s', async (_case, answer) => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.reply = () => answer;
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply).toMatchObject({ kind: 'model_error', text: EMPTY_ANSWER_REPLY, model: 'gpt-4o-mini' });
+    expect(reply.costUsd).toBeGreaterThan(0);
+    const [row] = ledgerRows(h);
+    expect(row!.outcome).toBe('empty_answer');
+    expect(row!.prompt_tokens as number).toBeGreaterThan(0);
+    expect(row!.cost_pico as number).toBeGreaterThan(0);
+    expect(await h.frugal.session.history.all('slack:T1:C1:1700000000.000100')).toEqual([]);
+    expect(h.logs.withMessage('model returned an empty answer')[0]).toMatchObject({ model: 'gpt-4o-mini', requestId: 'req_1' });
+  });
+
+  it('keeps an empty answer out of the next request', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.reply = () => '';
+    await h.frugal.session.handle(message('How do I export data?'));
+    h.openai.behaviour.reply = () => 'Use the export page.';
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply).toMatchObject({ kind: 'answer', text: 'Use the export page.' });
+    expect(h.openai.requests[1]!.messages.map((entry) => entry.role)).toEqual(['system', 'user']);
+  });
+
+  it('bills the reported usage of a completion without choices', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const usage = { prompt_tokens: 40, completion_tokens: 0, total_tokens: 40 };
+    h.openai.behaviour.rawResponse = { contentType: 'application/json', body: JSON.stringify({ id: 'x', choices: [], usage }) };
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply.text).toBe(EMPTY_ANSWER_REPLY);
+    const [row] = ledgerRows(h);
+    expect(row!.outcome).toBe('empty_answer');
+    expect(row!.prompt_tokens).toBe(40);
+  });
+
+  it.each([
+    ['an HTML page', 'text/html', '<html><body>502 Bad Gateway</body></html>'],
+    ['a null body', 'application/json', 'null'],
+    ['content that is not text', 'application/json', '{"choices": [{"message": {"content": 5}}]}'],
+  ])('replies with a notice on %s', async (_case, contentType, body) => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.rawResponse = { contentType, body };
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply.text).toBe(EMPTY_ANSWER_REPLY);
+    expect(ledgerRows(h)[0]!.outcome).toBe('empty_answer');
   });
 });
 

@@ -25,6 +25,8 @@ export interface StandInBehaviour {
   omitUsage?: boolean;
   /** Sends this in place of the counted usage, for servers that report invalid counts. */
   usage?: unknown;
+  /** Answers 200 with this body in place of a chat completion, such as an HTML page or a completion without choices. */
+  rawResponse?: { contentType: string; body: string };
 }
 
 const o200k = new Tiktoken(o200kBase);
@@ -92,6 +94,11 @@ export class OpenAIStandIn {
       return;
     }
     this.requests.push(recorded);
+    if (behaviour.rawResponse) {
+      response.writeHead(200, { 'content-type': behaviour.rawResponse.contentType, 'x-request-id': `req_${this.attempts}` });
+      response.end(behaviour.rawResponse.body);
+      return;
+    }
 
     const lastUser = [...recorded.messages].reverse().find((message) => message.role === 'user');
     let text = behaviour.reply ? behaviour.reply(recorded) : `You asked: ${lastUser?.content ?? ''}`;
