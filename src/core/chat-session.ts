@@ -46,7 +46,8 @@ interface TurnContext {
   text: string;
   workspace: string;
   conversation: string;
-  sensitiveReasons: SensitiveReason[];
+  /** Unset while the text is not scanned yet, and for a message rejected as too long, whose text is never scanned. */
+  sensitiveReasons?: SensitiveReason[];
   hash?: string;
   route: Route;
   startedAt: number;
@@ -95,23 +96,8 @@ export class ChatSession {
 
   private async runTurn(message: IncomingMessage, text: string, workspace: string, conversation: string): Promise<TurnReply> {
     const startedAt = performance.now();
-    const sensitiveReasons = detectPersonalData(text);
-    if (message.isDirectMessage && this.options.dmSensitive) sensitiveReasons.unshift('direct-message');
-    const normalized = sensitiveReasons.length === 0 ? normalizeQuestion(text) : '';
     const settings = await this.settings.get(workspace);
-    const turn: TurnContext = {
-      message,
-      text,
-      workspace,
-      conversation,
-      sensitiveReasons,
-      hash: normalized === '' ? undefined : questionHash(normalized),
-      route: this.router.route(text, settings.model),
-      startedAt,
-    };
-    if (sensitiveReasons.length === 0) {
-      this.logger.debug({ workspace, conversation, user: message.userId, text }, 'turn started');
-    }
+    const turn: TurnContext = { message, text, workspace, conversation, route: this.router.route(text, settings.model), startedAt };
 
     const counter = tokenCounterFor(turn.route.model);
     const system: ChatMessage = { role: 'system', content: this.options.systemPrompt };
@@ -123,7 +109,17 @@ export class ChatSession {
     }
     const messageBudget = this.options.maxContextTokens - REPLY_PRIMING_TOKENS - systemTokens;
     const currentTokens = counter.countMessageUpTo(current, messageBudget);
+    // The length check comes before the scan for personal data, so an oversized paste is rejected without reading all of it.
     if (currentTokens > messageBudget) return this.rejectTooLong(turn, messageBudget);
+
+    const sensitiveReasons = detectPersonalData(text);
+    if (message.isDirectMessage && this.options.dmSensitive) sensitiveReasons.unshift('direct-message');
+    turn.sensitiveReasons = sensitiveReasons;
+    if (sensitiveReasons.length === 0) {
+      const normalized = normalizeQuestion(text);
+      if (normalized !== '') turn.hash = questionHash(normalized);
+      this.logger.debug({ workspace, conversation, user: message.userId, text }, 'turn started');
+    }
     const fixedTokens = REPLY_PRIMING_TOKENS + systemTokens + currentTokens;
 
     if (this.options.enableCache && turn.hash) {
@@ -291,7 +287,8 @@ export class ChatSession {
         costUsd: picoToUsd(record.costPico),
         latencyMs: Math.round(latencyMs),
         cacheHit: record.cacheHit,
-        sensitive: turn.sensitiveReasons.length > 0,
+        // Absent for a message rejected as too long, because its text is not scanned.
+        sensitive: turn.sensitiveReasons && turn.sensitiveReasons.length > 0,
         historyMessages: record.historyMessages,
         requestId: result.requestId,
         recorded,

@@ -89,6 +89,17 @@ describe('ChatSession history window', () => {
     expect(h.openai.attemptCount).toBe(0);
   });
 
+  it('rejects a long paste before scanning it', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const reply = await h.frugal.session.handle(message(`${'lorem ipsum '.repeat(100_000)} mail jane.doe@example.com`));
+    expect(reply.text).toContain('too long');
+    const [line] = h.logs.withMessage('turn finished');
+    expect(line!.outcome).toBe('too_long');
+    expect(line).not.toHaveProperty('sensitive');
+    expect(h.logs.withMessage('turn started')).toHaveLength(0);
+  });
+
   it('accepts a message exactly at the budget', async () => {
     harness = await startHarness({ CHAT_MAX_CONTEXT_TOKENS: '200', CHAT_ENABLE_CACHE: 'false' });
     const h = harness;
@@ -231,6 +242,22 @@ describe('ChatSession answer cache', () => {
     }
     const rows = ledgerRows(h);
     expect(rows.every((row) => row.question_hash === null)).toBe(true);
+  });
+
+  it.each([
+    ['an AWS secret key', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    ['a full-width e-mail address', 'why did john＠example.com get no invoice?'],
+    ['a French phone number', 'rappelez-moi au 06 12 34 56 78'],
+  ])('neither logs nor caches %s', async (_kind, text) => {
+    harness = await startHarness();
+    const h = harness;
+    await h.frugal.session.handle(message(text, { conversationId: 'p1' }));
+    const repeated = await h.frugal.session.handle(message(text, { conversationId: 'p2' }));
+    expect(repeated.kind).toBe('answer');
+    expect(h.openai.attemptCount).toBe(2);
+    expect(h.logs.raw.join('\n')).not.toContain(text);
+    expect(h.logs.withMessage('turn finished').map((line) => line.sensitive)).toEqual([true, true]);
+    expect(ledgerRows(h).every((row) => row.question_hash === null)).toBe(true);
   });
 
   it('caches DMs when DM_SENSITIVE is off', async () => {
