@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
 import type { Frugal } from '../app.js';
+import { cleanMessageText } from '../core/normalize.js';
 
 export const TERMINAL_USER = 'local';
 
@@ -20,7 +21,8 @@ export async function runTerminalChat(frugal: Frugal, input: Readable, output: W
 
   for await (const line of lines) {
     const text = line.trim();
-    if (text === '') continue;
+    // A line of only control or zero-width characters is as empty as a blank one.
+    if (cleanMessageText(text) === '') continue;
     try {
       if (text.startsWith('/')) {
         const [name = '', ...rest] = text.slice(1).split(/\s+/);

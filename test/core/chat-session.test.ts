@@ -121,6 +121,16 @@ describe('ChatSession history window', () => {
     expect(h.openai.attemptCount).toBe(0);
   });
 
+  it('answers an invisible message with a hint', async () => {
+    harness = await startHarness();
+    const h = harness;
+    for (const text of ['\u0000\u0000', '\u200b', '\u007f']) {
+      expect(await h.frugal.session.handle(message(text))).toEqual({ kind: 'notice', text: EMPTY_MESSAGE_REPLY, costUsd: 0 });
+    }
+    expect(h.openai.attemptCount).toBe(0);
+    expect(ledgerRows(h)).toHaveLength(0);
+  });
+
   it('strips the bot mention before the model sees the text', async () => {
     harness = await startHarness();
     const h = harness;

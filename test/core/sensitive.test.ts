@@ -76,6 +76,22 @@ describe('cleanMessageText', () => {
     expect(cleanMessageText('<@UBOT> is 3 &lt; 4 &amp; 5 &gt; 2?', ['<@UBOT>'])).toBe('is 3 < 4 & 5 > 2?');
   });
 
+  it.each([
+    ['NUL', '\u0000\u0000'],
+    ['DEL', '\u007f'],
+    ['zero-width space', '\u200b\u200b'],
+    ['zero-width joiner', '\u200d'],
+    ['byte-order mark', '\ufeff'],
+    ['mixed', ' \u0000\u200b\u2060\u0007 '],
+  ])('treats only %s as empty', (_kind, text) => {
+    expect(cleanMessageText(text)).toBe('');
+  });
+
+  it('keeps tabs, line feeds and joiners', () => {
+    expect(cleanMessageText('a\u0000b\tc\r\nd')).toBe('ab c\nd');
+    expect(cleanMessageText('👨\u200d👩\u200d👧')).toBe('👨\u200d👩\u200d👧');
+  });
+
   it('keeps other mentions for the model', () => {
     expect(cleanMessageText('<@UBOT> ask <@U2> about it', ['<@UBOT>'])).toBe('ask <@U2> about it');
   });

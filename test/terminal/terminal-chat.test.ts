@@ -79,6 +79,13 @@ describe('terminal chat', () => {
     expect(run.stderr).toContain('"msg":"turn finished"');
   });
 
+  it('skips lines of invisible characters', async () => {
+    const run = await runBot('\u0000\n\u200b\u200b\n\u007f\nhello\n', env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('You asked: hello\n');
+    expect(openai.requests).toHaveLength(1);
+  });
+
   it('keeps the conversation history between lines', async () => {
     const run = await runBot('my order number is 123\nwhat is my order number?\n', env);
     expect(run.code).toBe(0);
