@@ -45,9 +45,9 @@ describe('/stats', () => {
     const text = await h.frugal.commands.run(command('stats', '', { userId: 'UADMIN' }));
     expect(text).toContain('**Workspace**');
     expect(text).toMatch(/All time: \$0\.\d+ over 2 messages/);
-    expect(text).toMatch(/1\. U2: \$0\.\d+ over 1 messages/);
-    expect(text).toMatch(/- gpt-4o: 1 messages/);
-    expect(text).toMatch(/- gpt-4o-mini: 1 messages/);
+    expect(text).toMatch(/1\. U2: \$0\.\d+ over 1 message$/m);
+    expect(text).toMatch(/- gpt-4o: 1 message, /);
+    expect(text).toMatch(/- gpt-4o-mini: 1 message, /);
     expect(text).toContain('**Most expensive conversations**');
     expect(text.indexOf('1. b:')).toBeGreaterThan(0);
   });
@@ -110,7 +110,7 @@ describe('/optimize', () => {
     expect(text).toContain('**Suggestions from the last 30 days**');
     expect(text).toMatch(/4 simple questions \(100\.0% of them\) ran on gpt-4o \(\$0\.\d+\); on gpt-4o-mini they would have cost \$0\.\d+/);
     expect(text).toContain('`/model auto`');
-    expect(text).toMatch(/paid answers repeated 1 questions/);
+    expect(text).toMatch(/3 paid answers repeated 1 question asked before/);
 
     // Hand-priced from the usage the stand-in reported: gpt-4o is $2.50 in and $10 out per 1M
     // tokens, gpt-4o-mini $0.15 and $0.60, and no prompt here is long enough to be cached.
@@ -132,7 +132,7 @@ describe('/optimize', () => {
       limited.openai.behaviour.reply = () => 'A long answer that certainly needs more than five tokens to finish.';
       await limited.frugal.session.handle(turn('Tell me about the retention policy'));
       const text = await limited.frugal.commands.run(command('optimize'));
-      expect(text).toMatch(/1 answers from gpt-4o-mini stopped at the output limit/);
+      expect(text).toMatch(/1 answer from gpt-4o-mini stopped at the output limit/);
     } finally {
       await limited.close();
     }
