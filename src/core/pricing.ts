@@ -43,13 +43,20 @@ export function picoToUsd(pico: number): number {
   return pico / PICO_PER_USD;
 }
 
+/**
+ * Highest price accepted in an override file, in USD per million tokens. It is far above any
+ * model sold today, so a larger value is a mistake, and one such as 1e308 made every cost infinite.
+ */
+export const MAX_PRICE_PER_MILLION = 10_000;
+
 const overrideEntry = (file: string, model: string, value: unknown): ModelPrice => {
   const fields = value as Record<string, unknown> | null;
   const read = (key: string, fallback?: number): number => {
     const raw = fields?.[key] ?? fallback;
-    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0) {
+    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0 || raw > MAX_PRICE_PER_MILLION) {
       throw new PriceError(
-        `Invalid price "${key}" for model "${model}" in ${file}: expected a number of USD per million tokens, 0 or more.`,
+        `Invalid price "${key}" for model "${model}" in CHAT_PRICES_FILE=${JSON.stringify(file)}: ` +
+          `expected a number of USD per million tokens from 0 to ${MAX_PRICE_PER_MILLION}.`,
       );
     }
     return raw;

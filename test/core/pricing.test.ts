@@ -69,6 +69,20 @@ describe('readPriceOverrides', () => {
     );
   });
 
+  it.each(['1e308', '10000.01', '-1', '"1"'])('rejects the price %s', (price) => {
+    const file = writePriceFile(`{"local": {"input": ${price}, "output": 0}}`);
+    expect(() => readPriceOverrides(file)).toThrow(PriceError);
+    expect(() => readPriceOverrides(file)).toThrow(
+      `Invalid price "input" for model "local" in CHAT_PRICES_FILE=${JSON.stringify(file)}: ` +
+        'expected a number of USD per million tokens from 0 to 10000.',
+    );
+  });
+
+  it('accepts the highest price', () => {
+    const file = writePriceFile('{"local": {"input": 10000, "output": 10000}}');
+    expect(readPriceOverrides(file).get('local')?.outputPerMillion).toBe(10_000);
+  });
+
   it('rejects names that differ only in case', () => {
     const file = writePriceFile('{"Local": {"input": 0, "output": 0}, "local": {"input": 1, "output": 1}}');
     expect(() => readPriceOverrides(file)).toThrow(`models "Local" and "local" differ only in case`);
