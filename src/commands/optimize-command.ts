@@ -82,7 +82,11 @@ export async function optimizeCommand({ session, workspace, now }: CommandContex
         'Cut answers often bring a follow-up question; raise the CHAT_MAX_TOKENS_* limit of their class if they were too short.',
     );
   }
-  if (lines.length === 1) lines.push('Nothing to suggest: every turn used its routed model, prompts stayed small and no paid answer repeated another.');
+  if (lines.length === 1 && facts.byClassAndModel.length === 0) {
+    lines.push('No answered turns yet in this period, so there is nothing to suggest. Ask again once questions have been answered.');
+  } else if (lines.length === 1) {
+    lines.push('Nothing to suggest: every turn used its routed model, prompts stayed small and no paid answer repeated another.');
+  }
   return lines.join('\n');
 }
 

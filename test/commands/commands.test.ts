@@ -123,19 +123,27 @@ describe('/optimize', () => {
     expect(text).toContain(`on gpt-4o-mini they would have cost ${formatUsd(Math.round(onCheap * 1e6))}`);
   });
 
-  it('reports cut answers and says when there is nothing to save', async () => {
+  it('says an empty ledger has no turns', async () => {
+    harness = await startHarness();
+    const text = await harness.frugal.commands.run(command('optimize'));
+    expect(text).toContain('No answered turns yet in this period, so there is nothing to suggest.');
+    expect(text).not.toContain('every turn used its routed model');
+  });
+
+  it('says when routed turns leave nothing to save', async () => {
     harness = await startHarness();
     const h = harness;
-    expect(await h.frugal.commands.run(command('optimize'))).toContain('Nothing to suggest');
-    const limited = await startHarness({ CHAT_MAX_TOKENS_DEFAULT: '5' });
-    try {
-      limited.openai.behaviour.reply = () => 'A long answer that certainly needs more than five tokens to finish.';
-      await limited.frugal.session.handle(turn('Tell me about the retention policy'));
-      const text = await limited.frugal.commands.run(command('optimize'));
-      expect(text).toMatch(/1 answer from gpt-4o-mini stopped at the output limit/);
-    } finally {
-      await limited.close();
-    }
+    await h.frugal.session.handle(turn('How do I export data?'));
+    expect(await h.frugal.commands.run(command('optimize'))).toContain('Nothing to suggest: every turn used its routed model');
+  });
+
+  it('reports cut answers', async () => {
+    harness = await startHarness({ CHAT_MAX_TOKENS_DEFAULT: '5' });
+    const h = harness;
+    h.openai.behaviour.reply = () => 'A long answer that certainly needs more than five tokens to finish.';
+    await h.frugal.session.handle(turn('Tell me about the retention policy'));
+    const text = await h.frugal.commands.run(command('optimize'));
+    expect(text).toMatch(/1 answer from gpt-4o-mini stopped at the output limit/);
   });
 
   it('names unknown commands', async () => {
