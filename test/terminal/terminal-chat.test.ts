@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { parseCommand } from '../../src/terminal/terminal-chat.js';
 import { OpenAIStandIn } from '../support/openai-stand-in.js';
 import { REDIS_AVAILABLE, RedisServer } from '../support/redis-server.js';
 
@@ -45,6 +46,21 @@ function runBot(input: string, env: Record<string, string>): Promise<Run> {
   });
 }
 
+describe('parseCommand', () => {
+  it.each([
+    ['/stats', { name: 'stats', args: '' }],
+    ['/MODEL gpt-4o', { name: 'MODEL', args: 'gpt-4o' }],
+    ['/model  gpt-4o  extra', { name: 'model', args: 'gpt-4o  extra' }],
+    ['/budget', { name: 'budget', args: '' }],
+  ])('reads %j as a command', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected);
+  });
+
+  it.each(['/etc/hosts is missing, why?', '/budget for next month?', '/etc/hosts', 'how do I use /stats?'])('reads %j as a question', (text) => {
+    expect(parseCommand(text)).toBeUndefined();
+  });
+});
+
 describe('terminal chat', () => {
   let openai: OpenAIStandIn;
   let directory: string;
@@ -83,6 +99,15 @@ describe('terminal chat', () => {
     const run = await runBot('\u0000\n\u200b\u200b\n\u007f\nhello\n', env);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('You asked: hello\n');
+    expect(openai.requests).toHaveLength(1);
+  });
+
+  it('sends a line starting with a path to the model', async () => {
+    const run = await runBot('/etc/hosts is missing, why?\n/budget\n', env);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe('You asked: /etc/hosts is missing, why?');
+    expect(lines[1]).toBe('Unknown command /budget. The commands are /stats, /optimize, /model.');
     expect(openai.requests).toHaveLength(1);
   });
 
