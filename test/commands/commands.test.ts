@@ -89,6 +89,16 @@ describe('/model', () => {
 });
 
 describe('/model names', () => {
+  it('rejects extra words with the usage', async () => {
+    harness = await startHarness();
+    const text = await harness.frugal.commands.run(command('model', 'gpt-4o-mini extra words', { isPlatformAdmin: true }));
+    expect(text).toBe(
+      '`/model gpt-4o-mini extra words` names more than one model. Usage: `/model` shows the models and prices, ' +
+        '`/model NAME` pins one model for every question, and `/model auto` returns to routing.',
+    );
+    expect(await harness.frugal.session.settings.get('slack:T1')).toEqual({});
+  });
+
   it('pins the canonical name', async () => {
     harness = await startHarness();
     const h = harness;
