@@ -255,6 +255,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected sqlite://PATH such as sqlite://data/frugal.sqlite, or redis://HOST:PORT.`,
     );
   }
+  // The store would create files named `?mode=ro` and `?mode=ro.ledger` rather than read the option.
+  if (values.STORE_URL.startsWith('sqlite://') && values.STORE_URL.includes('?')) {
+    throw new ConfigError(
+      `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected sqlite://PATH without a query string; ` +
+        'sqlite options such as ?mode=ro are not read from the URL.',
+    );
+  }
   if (/^rediss?:/.test(values.STORE_URL) && !isRedisUrl(values.STORE_URL)) {
     throw new ConfigError(
       `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected redis://[user:password@]HOST[:PORT][/DB] ` +

@@ -75,6 +75,15 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...base, STORE_URL: url }).storeUrl).toBe(url);
   });
 
+  it.each(['sqlite://?mode=ro', 'sqlite://data/frugal.sqlite?cache=shared'])('rejects the sqlite query in %s', (url) => {
+    expect(() => parseConfig({ ...base, STORE_URL: url })).toThrow(
+      new ConfigError(
+        `Invalid STORE_URL=${JSON.stringify(url)}: expected sqlite://PATH without a query string; ` +
+          'sqlite options such as ?mode=ro are not read from the URL.',
+      ),
+    );
+  });
+
   it('never echoes a secret variable', () => {
     const schemaBreaking = { OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', OPENAI_API_KEY: '   ' };
     expect(parseConfig(schemaBreaking).openai.apiKey).toBeUndefined();
