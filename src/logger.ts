@@ -30,6 +30,27 @@ export const REDACTED_PATHS = [
   'err.original.config.headers.authorization',
 ];
 
+/**
+ * Joins an error's message with the messages of its causes, leaving out a cause whose message is
+ * already there. Wrappers often quote their cause, as in "Model call failed: Connection error.",
+ * and pino's own join would then repeat it.
+ */
+function messageWithCauses(error: Error): string {
+  let message = error.message;
+  const seen = new Set<unknown>([error]);
+  for (let cause = error.cause; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
+    seen.add(cause);
+    if (cause.message !== '' && !message.includes(cause.message)) message += `: ${cause.message}`;
+  }
+  return message;
+}
+
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error);
+  if (error instanceof Error) serialized.message = messageWithCauses(error);
+  return serialized;
+}
+
 /** Creates the process logger. Logs go to standard error, so the terminal chat keeps standard output. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
@@ -37,6 +58,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: 'frugal' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
     },
     destination ?? pino.destination(2),
   );

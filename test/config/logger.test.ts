@@ -30,3 +30,27 @@ describe('createLogger redaction', () => {
     expect(logs.raw.join('\n')).not.toContain('pw-in-field');
   });
 });
+
+describe('createLogger errors', () => {
+  it('leaves out a repeated cause message', () => {
+    const logs = new LogCapture();
+    const connection = new Error('Connection error.', { cause: new Error('fetch failed') });
+    logs.logger.error({ err: new Error('Model call failed: Connection error.', { cause: connection }) }, 'model call failed');
+    expect(logs.lines[0]).toMatchObject({ err: { message: 'Model call failed: Connection error.: fetch failed' } });
+  });
+
+  it('keeps new cause messages', () => {
+    const logs = new LogCapture();
+    logs.logger.error({ err: new Error('Ledger write failed', { cause: new Error('SQLITE_BUSY') }) }, 'ledger write failed');
+    expect(logs.lines[0]).toMatchObject({ err: { type: 'Error', message: 'Ledger write failed: SQLITE_BUSY' } });
+  });
+
+  it('survives a circular cause', () => {
+    const logs = new LogCapture();
+    const error = new Error('outer');
+    const inner = new Error('inner', { cause: error });
+    error.cause = inner;
+    logs.logger.error({ err: error }, 'failed');
+    expect(logs.lines[0]).toMatchObject({ err: { message: 'outer: inner' } });
+  });
+});
