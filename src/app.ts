@@ -101,10 +101,10 @@ export function buildRouter(config: Config): Router {
 }
 
 /** Opens the store and wires the core from a validated configuration. */
-export async function createFrugal(given: Config, logger: Logger, overrides: FrugalOverrides = {}): Promise<Frugal> {
-  const prices = buildPriceTable(given);
+export async function createFrugal(validated: Config, logger: Logger, overrides: FrugalOverrides = {}): Promise<Frugal> {
+  const prices = buildPriceTable(validated);
   // Names are sent and recorded as the price table spells them, so GPT-4O and gpt-4o share one ledger line.
-  const config = withCanonicalModels(given, prices);
+  const config = withCanonicalModels(validated, prices);
   checkSystemPromptBudget(config);
   const router = buildRouter(config);
   const store = await openStore(config.storeUrl, { logger });

@@ -15,7 +15,7 @@ const SECRET_VARIABLES = new Set([
   'DISCORD_TOKEN',
 ]);
 
-/** URL variables; credentials in them would reach error messages and logs, so they are rejected. */
+/** URL variables. Credentials in them would reach error messages and logs, so they are rejected. */
 const URL_VARIABLES = ['OPENAI_BASE_URL', 'SLACK_API_URL', 'DISCORD_API_URL'] as const;
 
 const DEFAULT_SYSTEM_PROMPT =

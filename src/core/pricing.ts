@@ -122,7 +122,7 @@ export class PriceTable {
 
   /**
    * Returns the price of a model, or undefined when neither the override nor the bundled table
-   * has it. Names match without case; the price's `model` is the canonical name to send and record.
+   * has it. Names match without regard to case, and the price's `model` is the canonical name to send and record.
    */
   lookup(model: string): ModelPrice | undefined {
     if (this.resolved.has(model)) return this.resolved.get(model);

@@ -10,7 +10,7 @@ const EMAIL = /[\p{L}\p{N}._%+-]@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,
 const PHONES: RegExp[] = [
   // Ten-digit numbers written with area-code separators: (415) 555-2671, 415.555.2671.
   /(?:\(\d{2,4}\)|\b\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}\b/,
-  // North American numbers without separators; area code and exchange never start with 0 or 1,
+  // North American numbers without separators. Area code and exchange never start with 0 or 1,
   // which leaves out Unix timestamps and most order numbers.
   /\b1?[2-9]\d{2}[2-9]\d{6}\b/,
   // French national numbers in pairs: 06 12 34 56 78, 06.12.34.56.78, 0612345678.

@@ -57,7 +57,7 @@ export interface Route {
   reason: string;
 }
 
-/** What became of a turn; `empty_answer` is a completion without text, billed but not shown or kept in history. */
+/** The result of a turn. `empty_answer` is a completion without text, billed but neither shown nor kept in history. */
 export type TurnOutcome = 'answered' | 'cache_hit' | 'model_error' | 'empty_answer' | 'too_long';
 
 /** One ledger record: what a turn cost and why. */

@@ -9,8 +9,8 @@ export const TERMINAL_USER = 'local';
 
 /**
  * Returns the command a line names, or undefined for a question. A line is a command when its
- * first word is `/` and a command name, or when it is one `/word` alone, which gets the unknown
- * command reply; other lines that start with `/`, such as "/etc/hosts is missing", are questions.
+ * first word is `/` and a command name, or when it is one `/word` alone, which then gets the
+ * unknown command reply. Other lines that start with `/`, such as "/etc/hosts is missing", are questions.
  */
 export function parseCommand(text: string): { name: string; args: string } | undefined {
   const match = /^\/(\S+)\s*([\s\S]*)$/.exec(text);

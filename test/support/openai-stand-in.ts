@@ -25,7 +25,7 @@ export interface StandInBehaviour {
   omitUsage?: boolean;
   /** Sends this in place of the counted usage, for servers that report invalid counts. */
   usage?: unknown;
-  /** Answers 200 with this body in place of a chat completion, such as an HTML page or a completion without choices. */
+  /** Body sent with status 200 in place of a chat completion, such as an HTML page or a completion without choices. */
   rawResponse?: { contentType: string; body: string };
 }
 
