@@ -37,7 +37,8 @@ export interface ChatSessionDependencies {
 
 export const EMPTY_MESSAGE_REPLY = 'Ask me a question and I will answer it here.';
 export const MODEL_UNAVAILABLE_REPLY = 'The model is unavailable right now, so I could not answer. Please try again in a minute.';
-export const EMPTY_ANSWER_REPLY = 'The model returned an empty answer, so I could not answer. Please try again or rephrase the question.';
+/** Shown in place of a completion without text, by the core and by adapters whose rendering leaves no text. */
+export const EMPTY_ANSWER_REPLY = 'The model returned an empty answer. Please rephrase the question and try again.';
 
 const NO_USAGE: TokenUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
 
@@ -202,13 +203,10 @@ export class ChatSession {
 
   /**
    * Records a completion without text at what it was billed, and keeps it out of the history,
-   * so that the next turn does not send an empty assistant message back to the model.
+   * so that the next turn does not send an empty assistant message back to the model. The
+   * reply is still of kind `answer`, because the completion was billed like one.
    */
   private async rejectEmptyAnswer(turn: TurnContext, completion: Completion, cost: number, historyMessages: number): Promise<TurnReply> {
-    this.logger.warn(
-      { ...this.turnIds(turn), model: turn.route.model, requestId: completion.requestId, finishReason: completion.finishReason },
-      'model returned an empty answer',
-    );
     await this.writeLedger(turn, {
       outcome: 'empty_answer',
       usage: completion.usage,
@@ -217,7 +215,7 @@ export class ChatSession {
       historyMessages,
       requestId: completion.requestId,
     });
-    return { kind: 'model_error', text: EMPTY_ANSWER_REPLY, model: turn.route.model, costUsd: picoToUsd(cost) };
+    return { kind: 'answer', text: EMPTY_ANSWER_REPLY, model: turn.route.model, costUsd: picoToUsd(cost) };
   }
 
   private async rejectTooLong(turn: TurnContext, limit: number): Promise<TurnReply> {

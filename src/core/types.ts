@@ -19,6 +19,7 @@ export interface IncomingMessage {
   receivedAt?: Date;
 }
 
+/** The source of a reply. `answer` is a billed completion, whose text is a notice when the model returned none. */
 export type ReplyKind = 'answer' | 'cache_hit' | 'notice' | 'model_error';
 
 /** The core's reply to one turn, for the adapter to render. */

@@ -413,14 +413,14 @@ describe('ChatSession empty answers', () => {
     const h = harness;
     h.openai.behaviour.reply = () => answer;
     const reply = await h.frugal.session.handle(message('How do I export data?'));
-    expect(reply).toMatchObject({ kind: 'model_error', text: EMPTY_ANSWER_REPLY, model: 'gpt-4o-mini' });
+    expect(reply).toMatchObject({ kind: 'answer', text: EMPTY_ANSWER_REPLY, model: 'gpt-4o-mini' });
     expect(reply.costUsd).toBeGreaterThan(0);
     const [row] = ledgerRows(h);
     expect(row!.outcome).toBe('empty_answer');
     expect(row!.prompt_tokens as number).toBeGreaterThan(0);
     expect(row!.cost_pico as number).toBeGreaterThan(0);
     expect(await h.frugal.session.history.all('slack:T1:C1:1700000000.000100')).toEqual([]);
-    expect(h.logs.withMessage('model returned an empty answer')[0]).toMatchObject({ model: 'gpt-4o-mini', requestId: 'req_1' });
+    expect(h.logs.withMessage('turn finished')[0]).toMatchObject({ outcome: 'empty_answer', model: 'gpt-4o-mini', requestId: 'req_1' });
   });
 
   it('keeps an empty answer out of the next request', async () => {
