@@ -148,7 +148,7 @@ export class ChatSession {
     const price = this.prices.lookup(turn.route.model);
     if (!price) this.logger.warn({ model: turn.route.model }, 'model has no price; the turn is recorded at cost 0');
     const cost = price ? costPico(price, completion.usage) : 0;
-    if (completion.text.trim() === '') return this.rejectEmptyAnswer(turn, completion, cost, window.messages.length);
+    if (completion.text.trim() === '') return this.recordEmptyAnswer(turn, completion, cost, window.messages.length);
     // The ledger is written first: the money is spent, whatever happens to the writes below.
     await this.writeLedger(turn, {
       outcome: 'answered',
@@ -206,7 +206,7 @@ export class ChatSession {
    * so that the next turn does not send an empty assistant message back to the model. The
    * reply is still of kind `answer`, because the completion was billed like one.
    */
-  private async rejectEmptyAnswer(turn: TurnContext, completion: Completion, cost: number, historyMessages: number): Promise<TurnReply> {
+  private async recordEmptyAnswer(turn: TurnContext, completion: Completion, cost: number, historyMessages: number): Promise<TurnReply> {
     await this.writeLedger(turn, {
       outcome: 'empty_answer',
       usage: completion.usage,
