@@ -1,7 +1,7 @@
 import 'dotenv/config';
 
 import { createFrugal, type Frugal } from './app.js';
-import { ConfigError, parseConfig } from './config/config.js';
+import { ConfigError, maskUrlPassword, parseConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { runTerminalChat } from './terminal/terminal-chat.js';
 
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
     return 1;
   }
   if (adapters.length === 0) {
-    logger.info({ store: config.storeUrl }, 'no platform credentials set; starting the terminal chat');
+    logger.info({ store: maskUrlPassword(config.storeUrl) }, 'no platform credentials set; starting the terminal chat');
     await runTerminalChat(frugal, process.stdin, process.stdout);
     await frugal.close();
     return 0;

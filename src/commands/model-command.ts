@@ -9,7 +9,14 @@ const LISTED_MODELS = 40;
  * a model and `/model auto` returns to routing, for admins only.
  */
 export async function modelCommand({ request, session, workspace, isAdmin }: CommandContext): Promise<string> {
-  const argument = request.args.split(/\s+/)[0] ?? '';
+  const words = request.args.split(/\s+/).filter(Boolean);
+  if (words.length > 1) {
+    return (
+      `\`/model ${request.args}\` names more than one model. Usage: \`/model\` shows the models and prices, ` +
+      '`/model NAME` pins one model for every question, and `/model auto` returns to routing.'
+    );
+  }
+  const argument = words[0] ?? '';
   if (argument === '') return describeModels(session, workspace);
   if (!isAdmin) {
     return (
@@ -26,9 +33,9 @@ export async function modelCommand({ request, session, workspace, isAdmin }: Com
     const known = session.prices.knownModels();
     return `Unknown model "${argument}". Known models: ${known.slice(0, LISTED_MODELS).join(', ')}. Use \`/model auto\` to return to routing.`;
   }
-  await session.settings.update(workspace, { model: argument });
+  await session.settings.update(workspace, { model: price.model });
   return (
-    `This workspace now uses ${argument} for every question ` +
+    `This workspace now uses ${price.model} for every question ` +
     `(${formatPricePerMillion(price.inputPerMillion)} input, ${formatPricePerMillion(price.outputPerMillion)} output per 1M tokens). ` +
     'Run `/model auto` to return to routing.'
   );

@@ -24,3 +24,8 @@ export function formatPercent(part: number, whole: number): string {
   if (whole === 0) return '0%';
   return `${((100 * part) / whole).toFixed(1)}%`;
 }
+
+/** Formats a count with its noun, such as `1 message` or `2 messages`. The plural adds a plain -s. */
+export function formatCount(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}

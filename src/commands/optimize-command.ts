@@ -1,6 +1,6 @@
 import { costPico, type ModelPrice } from '../core/pricing.js';
 import type { CommandContext } from './commands.js';
-import { formatPercent, formatUsd } from './money.js';
+import { formatCount, formatPercent, formatUsd } from './money.js';
 
 /** The period /optimize looks back over. */
 export const OPTIMIZE_PERIOD_DAYS = 30;
@@ -41,7 +41,7 @@ export async function optimizeCommand({ session, workspace, now }: CommandContex
     suggestions.push({
       savedPico: saved,
       text:
-        `${group.turns} ${group.queryClass} questions (${formatPercent(group.turns, classTurns.get(group.queryClass) ?? 0)} of them) ` +
+        `${formatCount(group.turns, `${group.queryClass} question`)} (${formatPercent(group.turns, classTurns.get(group.queryClass) ?? 0)} of them) ` +
         `ran on ${group.model} (${formatUsd(group.costPico)}); on ${target} they would have cost ${formatUsd(repriced)}. ${how}`,
     });
   }
@@ -55,7 +55,7 @@ export async function optimizeCommand({ session, workspace, now }: CommandContex
     suggestions.push({
       savedPico: saved,
       text:
-        `${group.turns} turns on ${group.model} sent more than ${longContextThreshold} prompt tokens. ` +
+        `${formatCount(group.turns, 'turn')} on ${group.model} sent more than ${longContextThreshold} prompt tokens. ` +
         `Halving CHAT_MAX_CONTEXT_TOKENS (now ${options.maxContextTokens}) or lowering CHAT_CONTEXT_WINDOW ` +
         `(now ${options.contextWindow}) would have saved up to ${formatUsd(saved)}.`,
     });
@@ -68,7 +68,7 @@ export async function optimizeCommand({ session, workspace, now }: CommandContex
       : 'Set CHAT_ENABLE_CACHE=true to answer them from the cache.';
     suggestions.push({
       savedPico: repeated.costPico,
-      text: `${repeated.turns} paid answers repeated ${repeated.distinctQuestions} questions asked before; answering them from the cache would have saved ${formatUsd(repeated.costPico)}. ${how}`,
+      text: `${formatCount(repeated.turns, 'paid answer')} repeated ${formatCount(repeated.distinctQuestions, 'question')} asked before; answering them from the cache would have saved ${formatUsd(repeated.costPico)}. ${how}`,
     });
   }
 
@@ -78,11 +78,15 @@ export async function optimizeCommand({ session, workspace, now }: CommandContex
 
   for (const hit of facts.outputLimitHits) {
     lines.push(
-      `- ${hit.turns} answers from ${hit.model} stopped at the output limit (${formatUsd(hit.costPico)} spent on them). ` +
+      `- ${formatCount(hit.turns, 'answer')} from ${hit.model} stopped at the output limit (${formatUsd(hit.costPico)} spent on them). ` +
         'Cut answers often bring a follow-up question; raise the CHAT_MAX_TOKENS_* limit of their class if they were too short.',
     );
   }
-  if (lines.length === 1) lines.push('Nothing to suggest: every turn used its routed model, prompts stayed small and no paid answer repeated another.');
+  if (lines.length === 1 && facts.byClassAndModel.length === 0) {
+    lines.push('No answered turns yet in this period, so there is nothing to suggest. Ask again once questions have been answered.');
+  } else if (lines.length === 1) {
+    lines.push('Nothing to suggest: every turn used its routed model, prompts stayed small and no paid answer repeated another.');
+  }
   return lines.join('\n');
 }
 

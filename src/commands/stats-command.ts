@@ -1,11 +1,11 @@
 import { periodKeys, type Totals } from '../store/ledger.js';
 import type { CommandContext } from './commands.js';
-import { formatPercent, formatUsd } from './money.js';
+import { formatCount, formatPercent, formatUsd } from './money.js';
 
 const TOP_LIMIT = 5;
 
 function periodLine(label: string, totals: Totals): string {
-  return `${label}: ${formatUsd(totals.costPico)} over ${totals.turns} ${totals.turns === 1 ? 'message' : 'messages'}`;
+  return `${label}: ${formatUsd(totals.costPico)} over ${formatCount(totals.turns, 'message')}`;
 }
 
 function averageCost(totals: Totals): string {
@@ -14,7 +14,7 @@ function averageCost(totals: Totals): string {
 
 function cacheLine(totals: Totals): string {
   return (
-    `Cache: ${totals.cacheHits} ${totals.cacheHits === 1 ? 'hit' : 'hits'} ` +
+    `Cache: ${formatCount(totals.cacheHits, 'hit')} ` +
     `(${formatPercent(totals.cacheHits, totals.turns)} of messages), ${formatUsd(totals.avoidedPico)} saved`
   );
 }
@@ -48,20 +48,23 @@ export async function statsCommand({ request, session, workspace, isAdmin, now }
   const users = await ledger.topUsers(workspace, 'all', TOP_LIMIT);
   if (users.length > 0) {
     lines.push('', '**Top users (all time)**');
-    users.forEach((user, i) => lines.push(`${i + 1}. ${user.id}: ${formatUsd(user.costPico)} over ${user.turns} messages`));
+    users.forEach((user, i) => lines.push(`${i + 1}. ${user.id}: ${formatUsd(user.costPico)} over ${formatCount(user.turns, 'message')}`));
   }
   const models = await ledger.modelBreakdown(workspace, month);
   if (models.length > 0) {
     lines.push('', '**Models this month**');
     for (const model of models) {
-      lines.push(`- ${model.id}: ${model.turns} messages, ${formatUsd(model.costPico)}, ${model.promptTokens} prompt tokens (${model.cachedTokens} cached), ${model.completionTokens} completion tokens`);
+      lines.push(
+        `- ${model.id}: ${formatCount(model.turns, 'message')}, ${formatUsd(model.costPico)}, ` +
+          `${formatCount(model.promptTokens, 'prompt token')} (${model.cachedTokens} cached), ${formatCount(model.completionTokens, 'completion token')}`,
+      );
     }
   }
   const conversations = await ledger.topConversations(workspace, TOP_LIMIT);
   if (conversations.length > 0) {
     lines.push('', '**Most expensive conversations**');
     conversations.forEach((conversation, i) =>
-      lines.push(`${i + 1}. ${conversation.id}: ${formatUsd(conversation.costPico)} over ${conversation.turns} messages`),
+      lines.push(`${i + 1}. ${conversation.id}: ${formatUsd(conversation.costPico)} over ${formatCount(conversation.turns, 'message')}`),
     );
   }
   return lines.join('\n');

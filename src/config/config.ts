@@ -15,6 +15,9 @@ const SECRET_VARIABLES = new Set([
   'DISCORD_TOKEN',
 ]);
 
+/** URL variables. Credentials in them would reach error messages and logs, so they are rejected. */
+const URL_VARIABLES = ['OPENAI_BASE_URL', 'SLACK_API_URL', 'DISCORD_API_URL'] as const;
+
 const DEFAULT_SYSTEM_PROMPT =
   'You are Frugal, a concise support assistant. Answer in a few sentences unless asked for detail. ' +
   'If you do not know, say so.';
@@ -157,11 +160,37 @@ export interface Config {
   discord: { token?: string; applicationId?: string; guildId?: string; apiUrl?: string };
 }
 
+/**
+ * Replaces the password in a URL's user information with `***`, as in redis://user:***@host:6379.
+ * The user information is taken to end at the last `@`, so a password with an unescaped `/` or
+ * `@` is masked too, at the price of masking more than the password in a URL whose path has an `@`.
+ */
+export function maskUrlPassword(url: string): string {
+  const start = url.indexOf('://');
+  const end = url.lastIndexOf('@');
+  if (start < 0 || end < start) return url;
+  const userInfo = url.slice(start + 3, end);
+  const colon = userInfo.indexOf(':');
+  if (colon < 0) return url;
+  return `${url.slice(0, start + 3)}${userInfo.slice(0, colon)}:***${url.slice(end)}`;
+}
+
 function describeValue(name: string, value: string): string {
   if (SECRET_VARIABLES.has(name)) return '(value hidden)';
-  // A store URL can carry a password, as in redis://user:password@host:6379.
-  if (name === 'STORE_URL') value = value.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  const masked = maskUrlPassword(value);
+  return JSON.stringify(masked.length > 80 ? `${masked.slice(0, 80)}…` : masked);
+}
+
+/** Returns whether a redis:// or rediss:// URL has a host, a valid port and at most a database number after it. */
+function isRedisUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  return parsed.hostname !== '' && port >= 1 && /^(\/\d*)?$/.test(parsed.pathname) && parsed.search === '' && parsed.hash === '';
 }
 
 /**
@@ -181,9 +210,27 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (!result.success) {
       throw new ConfigError(`Invalid ${name}=${describeValue(name, value)}: expected ${spec.allowed}.`);
     }
+    // A line break in a key would end up in the Authorization header, and HTTP errors quote that header.
+    if (SECRET_VARIABLES.has(name) && typeof result.data === 'string' && /\p{Cc}/u.test(result.data)) {
+      throw new ConfigError(
+        `Invalid ${name} (value hidden): it contains a control character such as a line break or tab; set it to the credential alone.`,
+      );
+    }
     raw[name] = result.data;
   }
   const values = raw as RawConfig;
+
+  for (const name of URL_VARIABLES) {
+    const url = values[name];
+    if (url === undefined) continue;
+    const parsed = new URL(url);
+    if (parsed.username !== '' || parsed.password !== '') {
+      throw new ConfigError(
+        `Invalid ${name}=${describeValue(name, url)}: expected a URL without a user name or password; ` +
+          'set credentials in their own variables, such as OPENAI_API_KEY.',
+      );
+    }
+  }
 
   if (!values.OPENAI_API_KEY && !values.OPENAI_BASE_URL) {
     throw new ConfigError(
@@ -206,6 +253,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!/^(sqlite|rediss?):\/\/.+/.test(values.STORE_URL)) {
     throw new ConfigError(
       `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected sqlite://PATH such as sqlite://data/frugal.sqlite, or redis://HOST:PORT.`,
+    );
+  }
+  // The store would create files named `?mode=ro` and `?mode=ro.ledger` rather than read the option.
+  if (values.STORE_URL.startsWith('sqlite://') && values.STORE_URL.includes('?')) {
+    throw new ConfigError(
+      `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected sqlite://PATH without a query string; ` +
+        'sqlite options such as ?mode=ro are not read from the URL.',
+    );
+  }
+  if (/^rediss?:/.test(values.STORE_URL) && !isRedisUrl(values.STORE_URL)) {
+    throw new ConfigError(
+      `Invalid STORE_URL=${describeValue('STORE_URL', values.STORE_URL)}: expected redis://[user:password@]HOST[:PORT][/DB] ` +
+        'with a port from 1 to 65535 and a whole database number, such as redis://127.0.0.1:6379/0.',
     );
   }
 

@@ -39,6 +39,8 @@ export interface ChatSessionDependencies {
 
 export const EMPTY_MESSAGE_REPLY = 'Ask me a question and I will answer it here.';
 export const MODEL_UNAVAILABLE_REPLY = 'The model is unavailable right now, so I could not answer. Please try again in a minute.';
+/** Shown in place of a completion without text, by the core and by adapters whose rendering leaves no text. */
+export const EMPTY_ANSWER_REPLY = 'The model returned an empty answer. Please rephrase the question and try again.';
 
 const NO_USAGE: TokenUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
 
@@ -47,7 +49,8 @@ interface TurnContext {
   text: string;
   workspace: string;
   conversation: string;
-  sensitiveReasons: SensitiveReason[];
+  /** Unset while the text is not scanned yet, and for a message rejected as too long, whose text is never scanned. */
+  sensitiveReasons?: SensitiveReason[];
   hash?: string;
   route: Route;
   startedAt: number;
@@ -96,23 +99,8 @@ export class ChatSession {
 
   private async runTurn(message: IncomingMessage, text: string, workspace: string, conversation: string): Promise<TurnReply> {
     const startedAt = performance.now();
-    const sensitiveReasons = detectPersonalData(text);
-    if (message.isDirectMessage && this.options.dmSensitive) sensitiveReasons.unshift('direct-message');
-    const normalized = sensitiveReasons.length === 0 ? normalizeQuestion(text) : '';
     const settings = await this.settings.get(workspace);
-    const turn: TurnContext = {
-      message,
-      text,
-      workspace,
-      conversation,
-      sensitiveReasons,
-      hash: normalized === '' ? undefined : questionHash(normalized),
-      route: this.router.route(text, settings.model),
-      startedAt,
-    };
-    if (sensitiveReasons.length === 0) {
-      this.logger.debug({ workspace, conversation, user: message.userId, text }, 'turn started');
-    }
+    const turn: TurnContext = { message, text, workspace, conversation, route: this.router.route(text, settings.model), startedAt };
 
     const counter = tokenCounterFor(turn.route.model);
     const system: ChatMessage = { role: 'system', content: this.options.systemPrompt };
@@ -124,7 +112,17 @@ export class ChatSession {
     }
     const messageBudget = this.options.maxContextTokens - REPLY_PRIMING_TOKENS - systemTokens;
     const currentTokens = counter.countMessageUpTo(current, messageBudget);
+    // The length check comes before the scan for personal data, so an oversized paste is rejected without reading all of it.
     if (currentTokens > messageBudget) return this.rejectTooLong(turn, messageBudget);
+
+    const sensitiveReasons = detectPersonalData(text);
+    if (message.isDirectMessage && this.options.dmSensitive) sensitiveReasons.unshift('direct-message');
+    turn.sensitiveReasons = sensitiveReasons;
+    if (sensitiveReasons.length === 0) {
+      const normalized = normalizeQuestion(text);
+      if (normalized !== '') turn.hash = questionHash(normalized);
+      this.logger.debug({ workspace, conversation, user: message.userId, text }, 'turn started');
+    }
     const fixedTokens = REPLY_PRIMING_TOKENS + systemTokens + currentTokens;
 
     if (this.options.enableCache && turn.hash) {
@@ -152,6 +150,7 @@ export class ChatSession {
     const price = this.prices.lookup(turn.route.model);
     if (!price) this.logger.warn({ model: turn.route.model }, 'model has no price; the turn is recorded at cost 0');
     const cost = price ? costPico(price, completion.usage) : 0;
+    if (completion.text.trim() === '') return this.recordEmptyAnswer(turn, completion, cost, window.messages.length);
     // The ledger is written first: the money is spent, whatever happens to the writes below.
     await this.writeLedger(turn, {
       outcome: 'answered',
@@ -169,11 +168,7 @@ export class ChatSession {
     ]);
 
     const cacheable =
-      this.options.enableCache &&
-      turn.hash !== undefined &&
-      window.storedCount === 0 &&
-      completion.finishReason !== 'length' &&
-      completion.text.trim() !== '';
+      this.options.enableCache && turn.hash !== undefined && window.storedCount === 0 && completion.finishReason !== 'length';
     if (cacheable) {
       try {
         await this.cache.set(workspace, turn.hash!, { answer: completion.text, model: turn.route.model, costPico: cost, storedAt: at });
@@ -206,6 +201,23 @@ export class ChatSession {
     } catch (error) {
       this.logger.error({ err: error, ...this.turnIds(turn) }, 'history write failed');
     }
+  }
+
+  /**
+   * Records a completion without text at what it was billed, and keeps it out of the history,
+   * so that the next turn does not send an empty assistant message back to the model. The
+   * reply is still of kind `answer`, because the completion was billed like one.
+   */
+  private async recordEmptyAnswer(turn: TurnContext, completion: Completion, cost: number, historyMessages: number): Promise<TurnReply> {
+    await this.writeLedger(turn, {
+      outcome: 'empty_answer',
+      usage: completion.usage,
+      costPico: cost,
+      finishReason: completion.finishReason,
+      historyMessages,
+      requestId: completion.requestId,
+    });
+    return { kind: 'answer', text: EMPTY_ANSWER_REPLY, model: turn.route.model, costUsd: picoToUsd(cost) };
   }
 
   private async rejectTooLong(turn: TurnContext, limit: number): Promise<TurnReply> {
@@ -275,7 +287,8 @@ export class ChatSession {
         costUsd: picoToUsd(record.costPico),
         latencyMs: Math.round(latencyMs),
         cacheHit: record.cacheHit,
-        sensitive: turn.sensitiveReasons.length > 0,
+        // Absent for a message rejected as too long, because its text is not scanned.
+        sensitive: turn.sensitiveReasons && turn.sensitiveReasons.length > 0,
         historyMessages: record.historyMessages,
         requestId: result.requestId,
         recorded,

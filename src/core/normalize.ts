@@ -7,16 +7,23 @@ export function unescapeEntities(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => HTML_ENTITIES[entity] ?? entity);
 }
 
+/** Control characters other than tab and line feed, and zero-width characters that never join two others. */
+const INVISIBLE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B\u2060\uFEFF]/g;
+/** Zero-width joiners, kept inside text (emoji sequences and some scripts need them) but not as the only content. */
+const ONLY_JOINERS = /^[\s\u200C\u200D]*$/;
+
 /**
- * Prepares a user's text for the model: removes the bot's own mention strings, unescapes
- * entities, and trims. Other platform markup is left for the model to read.
+ * Prepares a user's text for the model: removes the bot's own mention strings, control and
+ * zero-width characters (tabs and line feeds stay), unescapes entities, and trims. Other
+ * platform markup is left for the model to read.
  */
 export function cleanMessageText(text: string, botMentions: readonly string[] = []): string {
   let cleaned = text;
   for (const mention of botMentions) {
     if (mention) cleaned = cleaned.split(mention).join(' ');
   }
-  return unescapeEntities(cleaned).replace(/[ \t]+/g, ' ').trim();
+  cleaned = unescapeEntities(cleaned).replace(INVISIBLE, '').replace(/[ \t]+/g, ' ').trim();
+  return ONLY_JOINERS.test(cleaned) ? '' : cleaned;
 }
 
 /**

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 
+import { readJsonFile } from '../config/json-file.js';
 import type { TokenUsage } from './types.js';
 
 /** Prices of one model in USD per million tokens. */
 export interface ModelPrice {
+  /** The canonical name: as written in the override file, or lower case as the bundled table matches names. */
   model: string;
   inputPerMillion: number;
   cachedInputPerMillion: number;
@@ -43,13 +43,20 @@ export function picoToUsd(pico: number): number {
   return pico / PICO_PER_USD;
 }
 
+/**
+ * Highest price accepted in an override file, in USD per million tokens. It is far above any
+ * model sold today, so a larger value is a mistake, and one such as 1e308 made every cost infinite.
+ */
+export const MAX_PRICE_PER_MILLION = 10_000;
+
 const overrideEntry = (file: string, model: string, value: unknown): ModelPrice => {
   const fields = value as Record<string, unknown> | null;
   const read = (key: string, fallback?: number): number => {
     const raw = fields?.[key] ?? fallback;
-    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0) {
+    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0 || raw > MAX_PRICE_PER_MILLION) {
       throw new PriceError(
-        `Invalid price "${key}" for model "${model}" in ${file}: expected a number of USD per million tokens, 0 or more.`,
+        `Invalid price "${key}" for model "${model}" in CHAT_PRICES_FILE=${JSON.stringify(file)}: ` +
+          `expected a number of USD per million tokens from 0 to ${MAX_PRICE_PER_MILLION}.`,
       );
     }
     return raw;
@@ -68,16 +75,29 @@ const overrideEntry = (file: string, model: string, value: unknown): ModelPrice 
 export function readPriceOverrides(file: string): Map<string, ModelPrice> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = readJsonFile('CHAT_PRICES_FILE', file);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new PriceError(`Cannot read the price file ${file}: ${reason}`);
+    throw new PriceError((error as Error).message);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new PriceError(`Invalid price file ${file}: expected a JSON object keyed by model name.`);
+    throw new PriceError(
+      `Invalid CHAT_PRICES_FILE=${JSON.stringify(file)}: expected a JSON object keyed by model name, ` +
+        'such as {"llama3.2": {"input": 0, "output": 0}}.',
+    );
   }
   const prices = new Map<string, ModelPrice>();
-  for (const [model, value] of Object.entries(parsed)) prices.set(model, overrideEntry(file, model, value));
+  const byLowerCase = new Map<string, string>();
+  for (const [model, value] of Object.entries(parsed)) {
+    const twin = byLowerCase.get(model.toLowerCase());
+    if (twin !== undefined) {
+      throw new PriceError(
+        `Invalid CHAT_PRICES_FILE=${JSON.stringify(file)}: models "${twin}" and "${model}" differ only in case, ` +
+          'and model names are matched without case. Keep one of them.',
+      );
+    }
+    byLowerCase.set(model.toLowerCase(), model);
+    prices.set(model, overrideEntry(file, model, value));
+  }
   return prices;
 }
 
@@ -91,16 +111,22 @@ const NON_CHAT_MODEL_NAME = /audio|realtime|transcribe|tts|image|embedding|searc
  */
 export class PriceTable {
   private readonly overrides: Map<string, ModelPrice>;
+  /** Override prices keyed by lower-case model name, so that lookups ignore case as the bundled table does. */
+  private readonly overridesByLowerCase: Map<string, ModelPrice>;
   private readonly resolved = new Map<string, ModelPrice | undefined>();
 
   constructor(overrides: Map<string, ModelPrice> = new Map()) {
     this.overrides = overrides;
+    this.overridesByLowerCase = new Map([...overrides].map(([model, price]) => [model.toLowerCase(), price]));
   }
 
-  /** Returns the price of a model, or undefined when neither the override nor the bundled table has it. */
+  /**
+   * Returns the price of a model, or undefined when neither the override nor the bundled table
+   * has it. Names match without regard to case, and the price's `model` is the canonical name to send and record.
+   */
   lookup(model: string): ModelPrice | undefined {
     if (this.resolved.has(model)) return this.resolved.get(model);
-    const price = this.overrides.get(model) ?? bundledPrice(model);
+    const price = this.overridesByLowerCase.get(model.trim().toLowerCase()) ?? bundledPrice(model);
     this.resolved.set(model, price);
     return price;
   }
@@ -150,5 +176,6 @@ function bundledPrice(model: string): ModelPrice | undefined {
   const output = prices?.output_mtok;
   if (typeof input !== 'number' || typeof output !== 'number') return undefined;
   const cached = typeof prices?.cache_read_mtok === 'number' ? prices.cache_read_mtok : input;
-  return { model, inputPerMillion: input, cachedInputPerMillion: cached, outputPerMillion: output, source: 'genai-prices' };
+  // @pydantic/genai-prices 0.1.8 matches the trimmed, lower-case name, and OpenAI model names are lower case.
+  return { model: model.trim().toLowerCase(), inputPerMillion: input, cachedInputPerMillion: cached, outputPerMillion: output, source: 'genai-prices' };
 }

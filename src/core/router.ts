@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-
+import { readJsonFile } from '../config/json-file.js';
 import type { QueryClass, Route } from './types.js';
 
 /** A routing rule: a pattern that, when it matches the question, puts the turn in a query class. */
@@ -84,12 +83,15 @@ interface RulesFile {
 export function readRoutingRules(file: string): { rules: RoutingRule[]; replaceBuiltin: boolean } {
   let parsed: RulesFile;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as RulesFile;
+    parsed = readJsonFile('CHAT_ROUTING_RULES_FILE', file) as RulesFile;
   } catch (error) {
-    throw new RoutingRulesError(`Cannot read the routing rules file ${file}: ${(error as Error).message}`);
+    throw new RoutingRulesError((error as Error).message);
   }
-  if (!Array.isArray(parsed.rules)) {
-    throw new RoutingRulesError(`Invalid routing rules file ${file}: expected an object with a "rules" array.`);
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.rules)) {
+    throw new RoutingRulesError(
+      `Invalid CHAT_ROUTING_RULES_FILE=${JSON.stringify(file)}: expected a JSON object with a "rules" array, ` +
+        'such as {"rules": [{"name": "refund", "class": "complex", "pattern": "\\\\brefund\\\\b"}]}.',
+    );
   }
   const rules = parsed.rules.map((entry: unknown, index: number): RoutingRule => {
     const rule = entry as Record<string, unknown>;
@@ -103,8 +105,17 @@ export function readRoutingRules(file: string): { rules: RoutingRule[]; replaceB
     if (typeof rule.pattern !== 'string') {
       throw new RoutingRulesError(`Invalid ${where}: "pattern" must be a regular expression string.`);
     }
+    const flags = typeof rule.flags === 'string' ? rule.flags : 'i';
+    // A RegExp with g or y keeps lastIndex between test() calls, so one question would alternate between routes.
+    const stateful = [...flags].find((flag) => flag === 'g' || flag === 'y');
+    if (stateful) {
+      throw new RoutingRulesError(
+        `Invalid ${where} ("${rule.name}"): flag "${stateful}" makes the pattern remember where its last match ended, ` +
+          'so one question could get different routes. Remove it; the allowed flags are i, m, s, u and v.',
+      );
+    }
     try {
-      return { name: rule.name, queryClass: rule.class, pattern: new RegExp(rule.pattern, typeof rule.flags === 'string' ? rule.flags : 'i') };
+      return { name: rule.name, queryClass: rule.class, pattern: new RegExp(rule.pattern, flags) };
     } catch (error) {
       throw new RoutingRulesError(`Invalid ${where}: ${(error as Error).message}`);
     }

@@ -19,6 +19,7 @@ export interface IncomingMessage {
   receivedAt?: Date;
 }
 
+/** The source of a reply. `answer` is a billed completion, whose text is a notice when the model returned none. */
 export type ReplyKind = 'answer' | 'cache_hit' | 'notice' | 'model_error';
 
 /** The core's reply to one turn, for the adapter to render. */
@@ -57,7 +58,8 @@ export interface Route {
   reason: string;
 }
 
-export type TurnOutcome = 'answered' | 'cache_hit' | 'model_error' | 'too_long';
+/** The result of a turn. `empty_answer` is a completion without text, billed but neither shown nor kept in history. */
+export type TurnOutcome = 'answered' | 'cache_hit' | 'model_error' | 'empty_answer' | 'too_long';
 
 /** One ledger record: what a turn cost and why. */
 export interface LedgerRecord {

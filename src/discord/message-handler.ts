@@ -2,6 +2,7 @@ import { cleanContent, type Message, MessageType } from 'discord.js';
 import type { Logger } from 'pino';
 
 import type { Frugal } from '../app.js';
+import { EMPTY_ANSWER_REPLY } from '../core/chat-session.js';
 import type { IncomingMessage, TurnReply } from '../core/types.js';
 import type { ConversationLinks } from './conversation-links.js';
 import { describeDiscordError, isAccessError } from './discord-errors.js';
@@ -12,7 +13,6 @@ import { startTyping } from './typing.js';
 export const DM_WORKSPACE = 'dm';
 
 export const TURN_FAILED_REPLY = 'Something went wrong while I was answering, so I could not reply. Please try again in a minute.';
-const EMPTY_ANSWER_REPLY = 'The model returned an empty answer. Please rephrase the question and try again.';
 
 /** How often the missing MessageContent intent is reported while messages keep arriving empty. */
 const MISSING_INTENT_WARNING_INTERVAL_MS = 10 * 60 * 1000;

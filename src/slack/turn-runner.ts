@@ -2,6 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 
 import type { Frugal } from '../app.js';
+import { EMPTY_ANSWER_REPLY } from '../core/chat-session.js';
 import { cleanMessageText } from '../core/normalize.js';
 import type { TurnReply } from '../core/types.js';
 import { type DeliveryDedupe, deliveryKeys } from './delivery-dedupe.js';
@@ -14,9 +15,6 @@ import { botMentionsOf, slackToPlainText } from './slack-text.js';
 export const THINKING_TEXT = 'Thinking…';
 
 export const TURN_FAILED_REPLY = 'Something went wrong while answering, and the error is in the log. Please try again.';
-
-/** Shown when the model returns no text, because Slack rejects an empty section block. */
-export const EMPTY_ANSWER_REPLY = 'The model returned an empty answer. Please rephrase the question.';
 
 /** How long a thread the bot answered keeps getting follow-ups without a mention: 30 days, in milliseconds. */
 export const FOLLOWED_THREAD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -108,6 +106,7 @@ export class TurnRunner {
   /** Replaces the placeholder with the first part of the answer and posts the rest in the same thread. */
   private async deliver(target: TurnTarget, placeholderTs: string, markdown: string, ids: Record<string, unknown>): Promise<void> {
     const rendered = markdownToMrkdwn(markdown);
+    // Slack rejects an empty section block, so a rendering without text gets the notice.
     const [first = EMPTY_ANSWER_REPLY, ...rest] = rendered.trim() === '' ? [] : splitMrkdwn(rendered);
     try {
       await callSlack(this.logger, 'chat.update', () =>

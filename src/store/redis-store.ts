@@ -3,20 +3,15 @@ import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import type { Logger } from 'pino';
 
+import { maskUrlPassword } from '../config/config.js';
 import { RedisLedger } from './redis-ledger.js';
 import { type Store, StoreError } from './store.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
 
-/** Describes a Redis URL without its password, for messages and logs. */
-function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the Redis URL';
-  }
+/** Returns whether Redis rejected the credentials: no password given (NOAUTH) or a wrong one (WRONGPASS). */
+function isAuthError(error: unknown): boolean {
+  return error instanceof Error && /^(NOAUTH|WRONGPASS)\b/.test(error.message);
 }
 
 /**
@@ -34,21 +29,30 @@ export async function openRedisStore(url: string, logger?: Logger): Promise<Stor
   }) as RedisClientType;
   let connected = false;
   let lastError: unknown;
+  let failStart: ((error: unknown) => void) | undefined;
   client.on('error', (error: unknown) => {
     lastError = error;
-    if (connected) logger?.error({ err: error, store: describeUrl(url) }, 'redis connection error');
+    if (connected) logger?.error({ err: error, store: maskUrlPassword(url) }, 'redis connection error');
+    // A wrong password fails every reconnection the same way, so there is no point waiting for the timeout.
+    else if (isAuthError(error)) failStart?.(error);
   });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      client.connect(),
+      // A server with requirepass accepts the connection and rejects the first command, so PING checks access.
+      client.connect().then(() => client.ping()),
       new Promise((_, reject) => {
+        failStart = reject;
         timer = setTimeout(() => reject(lastError ?? new Error('connection timed out')), CONNECT_TIMEOUT_MS);
       }),
     ]);
   } catch (error) {
     await client.disconnect().catch(() => undefined);
-    throw new StoreError(`Cannot connect to the store ${describeUrl(url)}: ${(error as Error).message}. Check STORE_URL and that Redis is running.`);
+    const reason = (error as Error).message.replace(/\.+$/, '');
+    const hint = isAuthError(error)
+      ? 'Set the user and password in STORE_URL, as in redis://default:PASSWORD@HOST:PORT.'
+      : 'Check STORE_URL and that Redis is running.';
+    throw new StoreError(`Cannot connect to the store ${maskUrlPassword(url)}: ${reason}. ${hint}`);
   } finally {
     clearTimeout(timer);
   }

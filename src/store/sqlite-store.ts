@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 import KeyvSqlite from '@keyv/sqlite';
 import BetterSqlite3 from 'better-sqlite3';
@@ -23,15 +23,46 @@ export function ledgerPath(path: string): string {
 }
 
 /**
+ * Creates a folder and its missing parents one level at a time. Node 20's recursive mkdirSync
+ * loops forever under /proc, so the nearest existing ancestor is found first and checked.
+ */
+function createFolder(folder: string): void {
+  const missing: string[] = [];
+  let ancestor = resolve(folder);
+  for (;;) {
+    try {
+      if (!statSync(ancestor).isDirectory()) throw new Error(`${ancestor} is not a folder`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    missing.unshift(ancestor);
+    const parent = dirname(ancestor);
+    if (parent === ancestor) break;
+    ancestor = parent;
+  }
+  if (missing.length === 0) return;
+  try {
+    accessSync(ancestor, constants.W_OK);
+  } catch {
+    throw new Error(`${ancestor} is not writable`);
+  }
+  for (const level of missing) mkdirSync(level);
+}
+
+/**
  * Opens a sqlite store at a path; `:memory:` keeps everything in memory. A sqlite store serves
  * one process: counters and claims are atomic within the process only.
  */
 export async function openSqliteStore(path: string): Promise<Store> {
   if (path !== ':memory:') {
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      createFolder(dirname(path));
     } catch (error) {
-      throw new StoreError(`Cannot create the folder for the store ${path}: ${(error as Error).message}`);
+      throw new StoreError(
+        `Cannot create the folder ${dirname(path)} of STORE_URL=sqlite://${path}: ${(error as Error).message}. ` +
+          'Set STORE_URL to a file in a writable folder.',
+      );
     }
   }
 

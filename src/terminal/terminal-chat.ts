@@ -2,8 +2,24 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
 import type { Frugal } from '../app.js';
+import { COMMAND_NAMES } from '../commands/commands.js';
+import { cleanMessageText } from '../core/normalize.js';
 
 export const TERMINAL_USER = 'local';
+
+/**
+ * Returns the command a line names, or undefined for a question. A line is a command when its
+ * first word is `/` and a command name, or when it is one `/word` alone, which then gets the
+ * unknown command reply. Other lines that start with `/`, such as "/etc/hosts is missing", are questions.
+ */
+export function parseCommand(text: string): { name: string; args: string } | undefined {
+  const match = /^\/(\S+)\s*([\s\S]*)$/.exec(text);
+  if (!match) return undefined;
+  const [, name = '', args = ''] = match;
+  if ((COMMAND_NAMES as readonly string[]).includes(name.toLowerCase())) return { name, args };
+  if (args === '' && /^[A-Za-z][\w-]*$/.test(name)) return { name, args };
+  return undefined;
+}
 
 /**
  * Runs the terminal chat until end of input. One line is one message, and `/stats`,
@@ -20,17 +36,18 @@ export async function runTerminalChat(frugal: Frugal, input: Readable, output: W
 
   for await (const line of lines) {
     const text = line.trim();
-    if (text === '') continue;
+    // A line of only control or zero-width characters is as empty as a blank one.
+    if (cleanMessageText(text) === '') continue;
     try {
-      if (text.startsWith('/')) {
-        const [name = '', ...rest] = text.slice(1).split(/\s+/);
+      const command = parseCommand(text);
+      if (command) {
         write(
           await frugal.commands.run({
             platform: 'terminal',
             workspaceId: 'local',
             userId: TERMINAL_USER,
-            name,
-            args: rest.join(' '),
+            name: command.name,
+            args: command.args,
             isPlatformAdmin: true,
           }),
         );

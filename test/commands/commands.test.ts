@@ -45,9 +45,9 @@ describe('/stats', () => {
     const text = await h.frugal.commands.run(command('stats', '', { userId: 'UADMIN' }));
     expect(text).toContain('**Workspace**');
     expect(text).toMatch(/All time: \$0\.\d+ over 2 messages/);
-    expect(text).toMatch(/1\. U2: \$0\.\d+ over 1 messages/);
-    expect(text).toMatch(/- gpt-4o: 1 messages/);
-    expect(text).toMatch(/- gpt-4o-mini: 1 messages/);
+    expect(text).toMatch(/1\. U2: \$0\.\d+ over 1 message$/m);
+    expect(text).toMatch(/- gpt-4o: 1 message, /);
+    expect(text).toMatch(/- gpt-4o-mini: 1 message, /);
     expect(text).toContain('**Most expensive conversations**');
     expect(text.indexOf('1. b:')).toBeGreaterThan(0);
   });
@@ -88,6 +88,28 @@ describe('/model', () => {
   });
 });
 
+describe('/model names', () => {
+  it('rejects extra words with the usage', async () => {
+    harness = await startHarness();
+    const text = await harness.frugal.commands.run(command('model', 'gpt-4o-mini extra words', { isPlatformAdmin: true }));
+    expect(text).toBe(
+      '`/model gpt-4o-mini extra words` names more than one model. Usage: `/model` shows the models and prices, ' +
+        '`/model NAME` pins one model for every question, and `/model auto` returns to routing.',
+    );
+    expect(await harness.frugal.session.settings.get('slack:T1')).toEqual({});
+  });
+
+  it('pins the canonical name', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const text = await h.frugal.commands.run(command('model', 'GPT-4O', { isPlatformAdmin: true }));
+    expect(text).toContain('now uses gpt-4o for every question');
+    expect(await h.frugal.session.settings.get('slack:T1')).toEqual({ model: 'gpt-4o' });
+    await h.frugal.session.handle(turn('How do I export data?'));
+    expect(h.openai.requests[0]!.model).toBe('gpt-4o');
+  });
+});
+
 describe('/optimize', () => {
   it('prices the saving of routing pinned simple turns', async () => {
     harness = await startHarness({ CHAT_ENABLE_CACHE: 'false' });
@@ -98,7 +120,7 @@ describe('/optimize', () => {
     expect(text).toContain('**Suggestions from the last 30 days**');
     expect(text).toMatch(/4 simple questions \(100\.0% of them\) ran on gpt-4o \(\$0\.\d+\); on gpt-4o-mini they would have cost \$0\.\d+/);
     expect(text).toContain('`/model auto`');
-    expect(text).toMatch(/paid answers repeated 1 questions/);
+    expect(text).toMatch(/3 paid answers repeated 1 question asked before/);
 
     // Hand-priced from the usage the stand-in reported: gpt-4o is $2.50 in and $10 out per 1M
     // tokens, gpt-4o-mini $0.15 and $0.60, and no prompt here is long enough to be cached.
@@ -111,19 +133,27 @@ describe('/optimize', () => {
     expect(text).toContain(`on gpt-4o-mini they would have cost ${formatUsd(Math.round(onCheap * 1e6))}`);
   });
 
-  it('reports cut answers and says when there is nothing to save', async () => {
+  it('says an empty ledger has no turns', async () => {
+    harness = await startHarness();
+    const text = await harness.frugal.commands.run(command('optimize'));
+    expect(text).toContain('No answered turns yet in this period, so there is nothing to suggest.');
+    expect(text).not.toContain('every turn used its routed model');
+  });
+
+  it('says when routed turns leave nothing to save', async () => {
     harness = await startHarness();
     const h = harness;
-    expect(await h.frugal.commands.run(command('optimize'))).toContain('Nothing to suggest');
-    const limited = await startHarness({ CHAT_MAX_TOKENS_DEFAULT: '5' });
-    try {
-      limited.openai.behaviour.reply = () => 'A long answer that certainly needs more than five tokens to finish.';
-      await limited.frugal.session.handle(turn('Tell me about the retention policy'));
-      const text = await limited.frugal.commands.run(command('optimize'));
-      expect(text).toMatch(/1 answers from gpt-4o-mini stopped at the output limit/);
-    } finally {
-      await limited.close();
-    }
+    await h.frugal.session.handle(turn('How do I export data?'));
+    expect(await h.frugal.commands.run(command('optimize'))).toContain('Nothing to suggest: every turn used its routed model');
+  });
+
+  it('reports cut answers', async () => {
+    harness = await startHarness({ CHAT_MAX_TOKENS_DEFAULT: '5' });
+    const h = harness;
+    h.openai.behaviour.reply = () => 'A long answer that certainly needs more than five tokens to finish.';
+    await h.frugal.session.handle(turn('Tell me about the retention policy'));
+    const text = await h.frugal.commands.run(command('optimize'));
+    expect(text).toMatch(/1 answer from gpt-4o-mini stopped at the output limit/);
   });
 
   it('names unknown commands', async () => {

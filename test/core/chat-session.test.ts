@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { EMPTY_MESSAGE_REPLY, MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
+import { EMPTY_ANSWER_REPLY, EMPTY_MESSAGE_REPLY, MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
 import { costPico } from '../../src/core/pricing.js';
 import type { IncomingMessage } from '../../src/core/types.js';
 import { type Harness, startHarness } from '../support/frugal-harness.js';
@@ -89,6 +89,17 @@ describe('ChatSession history window', () => {
     expect(h.openai.attemptCount).toBe(0);
   });
 
+  it('rejects a long paste before scanning it', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const reply = await h.frugal.session.handle(message(`${'lorem ipsum '.repeat(100_000)} mail jane.doe@example.com`));
+    expect(reply.text).toContain('too long');
+    const [line] = h.logs.withMessage('turn finished');
+    expect(line!.outcome).toBe('too_long');
+    expect(line).not.toHaveProperty('sensitive');
+    expect(h.logs.withMessage('turn started')).toHaveLength(0);
+  });
+
   it('accepts a message exactly at the budget', async () => {
     harness = await startHarness({ CHAT_MAX_CONTEXT_TOKENS: '200', CHAT_ENABLE_CACHE: 'false' });
     const h = harness;
@@ -108,6 +119,16 @@ describe('ChatSession history window', () => {
     const reply = await h.frugal.session.handle(message('<@UBOT>  ', { botMentions: ['<@UBOT>'] }));
     expect(reply).toEqual({ kind: 'notice', text: EMPTY_MESSAGE_REPLY, costUsd: 0 });
     expect(h.openai.attemptCount).toBe(0);
+  });
+
+  it('answers an invisible message with a hint', async () => {
+    harness = await startHarness();
+    const h = harness;
+    for (const text of ['\u0000\u0000', '\u200b', '\u007f']) {
+      expect(await h.frugal.session.handle(message(text))).toEqual({ kind: 'notice', text: EMPTY_MESSAGE_REPLY, costUsd: 0 });
+    }
+    expect(h.openai.attemptCount).toBe(0);
+    expect(ledgerRows(h)).toHaveLength(0);
   });
 
   it('strips the bot mention before the model sees the text', async () => {
@@ -130,6 +151,15 @@ describe('ChatSession routing', () => {
     expect([complex!.model, complex!.max_tokens]).toEqual(['gpt-4o', 500]);
     expect([fallback!.model, fallback!.max_tokens]).toEqual(['gpt-4.1-mini', 300]);
     expect(ledgerRows(h).map((row) => row.route_reason)).toEqual(['rule:thanks', 'rule:analysis', 'no-rule']);
+  });
+
+  it('sends configured models by canonical name', async () => {
+    harness = await startHarness({ CHAT_CHEAP_MODEL: 'GPT-4O-MINI', CHAT_STRONG_MODEL: 'GPT-4o', CHAT_ENABLE_CACHE: 'false' });
+    const h = harness;
+    await h.frugal.session.handle(message('thanks!', { conversationId: 'a' }));
+    await h.frugal.session.handle(message('Compare the Basic and Pro plans for a team of 40', { conversationId: 'b' }));
+    expect(h.openai.requests.map((request) => request.model)).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    expect(ledgerRows(h).map((row) => row.model)).toEqual(['gpt-4o-mini', 'gpt-4o']);
   });
 
   it('uses the workspace model pinned with /model on the next turn', async () => {
@@ -222,6 +252,22 @@ describe('ChatSession answer cache', () => {
     }
     const rows = ledgerRows(h);
     expect(rows.every((row) => row.question_hash === null)).toBe(true);
+  });
+
+  it.each([
+    ['an AWS secret key', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
+    ['a full-width e-mail address', 'why did john＠example.com get no invoice?'],
+    ['a French phone number', 'rappelez-moi au 06 12 34 56 78'],
+  ])('neither logs nor caches %s', async (_kind, text) => {
+    harness = await startHarness();
+    const h = harness;
+    await h.frugal.session.handle(message(text, { conversationId: 'p1' }));
+    const repeated = await h.frugal.session.handle(message(text, { conversationId: 'p2' }));
+    expect(repeated.kind).toBe('answer');
+    expect(h.openai.attemptCount).toBe(2);
+    expect(h.logs.raw.join('\n')).not.toContain(text);
+    expect(h.logs.withMessage('turn finished').map((line) => line.sensitive)).toEqual([true, true]);
+    expect(ledgerRows(h).every((row) => row.question_hash === null)).toBe(true);
   });
 
   it('caches DMs when DM_SENSITIVE is off', async () => {
@@ -355,6 +401,101 @@ describe('ChatSession model failures', () => {
     const [row] = ledgerRows(h);
     expect(row!.prompt_tokens as number).toBeGreaterThan(0);
     expect(row!.completion_tokens as number).toBeGreaterThan(0);
+  });
+});
+
+describe('ChatSession empty answers', () => {
+  it.each([
+    ['empty content', ''],
+    ['blank content', ' \n '],
+  ])('replies with a notice on %s', async (_case, answer) => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.reply = () => answer;
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply).toMatchObject({ kind: 'answer', text: EMPTY_ANSWER_REPLY, model: 'gpt-4o-mini' });
+    expect(reply.costUsd).toBeGreaterThan(0);
+    const [row] = ledgerRows(h);
+    expect(row!.outcome).toBe('empty_answer');
+    expect(row!.prompt_tokens as number).toBeGreaterThan(0);
+    expect(row!.cost_pico as number).toBeGreaterThan(0);
+    expect(await h.frugal.session.history.all('slack:T1:C1:1700000000.000100')).toEqual([]);
+    expect(h.logs.withMessage('turn finished')[0]).toMatchObject({ outcome: 'empty_answer', model: 'gpt-4o-mini', requestId: 'req_1' });
+  });
+
+  it('keeps an empty answer out of the next request', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.reply = () => '';
+    await h.frugal.session.handle(message('How do I export data?'));
+    h.openai.behaviour.reply = () => 'Use the export page.';
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply).toMatchObject({ kind: 'answer', text: 'Use the export page.' });
+    expect(h.openai.requests[1]!.messages.map((entry) => entry.role)).toEqual(['system', 'user']);
+  });
+
+  it('bills the reported usage of a completion without choices', async () => {
+    harness = await startHarness();
+    const h = harness;
+    const usage = { prompt_tokens: 40, completion_tokens: 0, total_tokens: 40 };
+    h.openai.behaviour.rawResponse = { contentType: 'application/json', body: JSON.stringify({ id: 'x', choices: [], usage }) };
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply.text).toBe(EMPTY_ANSWER_REPLY);
+    const [row] = ledgerRows(h);
+    expect(row!.outcome).toBe('empty_answer');
+    expect(row!.prompt_tokens).toBe(40);
+  });
+
+  it.each([
+    ['an HTML page', 'text/html', '<html><body>502 Bad Gateway</body></html>'],
+    ['a null body', 'application/json', 'null'],
+    ['content that is not text', 'application/json', '{"choices": [{"message": {"content": 5}}]}'],
+  ])('replies with a notice on %s', async (_case, contentType, body) => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.rawResponse = { contentType, body };
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply.text).toBe(EMPTY_ANSWER_REPLY);
+    expect(ledgerRows(h)[0]!.outcome).toBe('empty_answer');
+  });
+});
+
+describe('ChatSession invalid usage', () => {
+  const counts = { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 };
+  it.each([
+    ['negative counts', { ...counts, prompt_tokens: -20 }],
+    ['string counts', { ...counts, completion_tokens: '5' }],
+    ['null counts', { ...counts, prompt_tokens: null }],
+    ['fractional counts', { ...counts, completion_tokens: 2.5 }],
+    ['cached above prompt', { ...counts, prompt_tokens_details: { cached_tokens: 21 } }],
+    ['negative cached', { ...counts, prompt_tokens_details: { cached_tokens: -1 } }],
+  ])('records an estimate for %s', async (_case, usage) => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.usage = usage;
+    const reply = await h.frugal.session.handle(message('How do I export data?'));
+    expect(reply.kind).toBe('answer');
+    const [row] = ledgerRows(h);
+    expect(row!.prompt_tokens as number).toBeGreaterThan(0);
+    expect(row!.completion_tokens as number).toBeGreaterThan(0);
+    expect(row!.cached_tokens).toBe(0);
+    expect(row!.cost_pico as number).toBeGreaterThan(0);
+    const [warning] = h.logs.withMessage('model reported invalid usage; the turn is billed on estimated tokens');
+    expect(warning).toMatchObject({ model: 'gpt-4o-mini', requestId: 'req_1' });
+    const [line] = h.logs.withMessage('turn finished');
+    expect(line!.recorded).toBe(true);
+    expect(typeof line!.costUsd).toBe('number');
+  });
+
+  it('keeps valid reported usage', async () => {
+    harness = await startHarness();
+    const h = harness;
+    h.openai.behaviour.usage = { ...counts, prompt_tokens_details: { cached_tokens: 0 } };
+    await h.frugal.session.handle(message('How do I export data?'));
+    const [row] = ledgerRows(h);
+    expect(row!.prompt_tokens).toBe(20);
+    expect(row!.completion_tokens).toBe(5);
+    expect(h.logs.withMessage('model reported invalid usage; the turn is billed on estimated tokens')).toHaveLength(0);
   });
 });
 

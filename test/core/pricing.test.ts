@@ -52,6 +52,68 @@ describe('costPico', () => {
   });
 });
 
+describe('readPriceOverrides', () => {
+  /** Writes a price file with the given text into a fresh temporary folder. */
+  function writePriceFile(text: string): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'frugal-prices-')), 'prices.json');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it.each(['null', '[]', '3'])('rejects the price file %s', (text) => {
+    const file = writePriceFile(text);
+    expect(() => readPriceOverrides(file)).toThrow(PriceError);
+    expect(() => readPriceOverrides(file)).toThrow(
+      `Invalid CHAT_PRICES_FILE=${JSON.stringify(file)}: expected a JSON object keyed by model name, ` +
+        'such as {"llama3.2": {"input": 0, "output": 0}}.',
+    );
+  });
+
+  it.each(['1e308', '10000.01', '-1', '"1"'])('rejects the price %s', (price) => {
+    const file = writePriceFile(`{"local": {"input": ${price}, "output": 0}}`);
+    expect(() => readPriceOverrides(file)).toThrow(PriceError);
+    expect(() => readPriceOverrides(file)).toThrow(
+      `Invalid price "input" for model "local" in CHAT_PRICES_FILE=${JSON.stringify(file)}: ` +
+        'expected a number of USD per million tokens from 0 to 10000.',
+    );
+  });
+
+  it('accepts the highest price', () => {
+    const file = writePriceFile('{"local": {"input": 10000, "output": 10000}}');
+    expect(readPriceOverrides(file).get('local')?.outputPerMillion).toBe(10_000);
+  });
+
+  it('rejects names that differ only in case', () => {
+    const file = writePriceFile('{"Local": {"input": 0, "output": 0}, "local": {"input": 1, "output": 1}}');
+    expect(() => readPriceOverrides(file)).toThrow(`models "Local" and "local" differ only in case`);
+  });
+
+  it('reads a file with a byte-order mark', () => {
+    const file = writePriceFile('\uFEFF{"local": {"input": 0.5, "output": 1}}');
+    expect(readPriceOverrides(file).get('local')?.outputPerMillion).toBe(1);
+  });
+});
+
+describe('PriceTable canonical names', () => {
+  it.each([
+    ['GPT-4O', 'gpt-4o'],
+    ['GPT-4O-MINI', 'gpt-4o-mini'],
+    ['GPT-4o-2024-08-06', 'gpt-4o-2024-08-06'],
+    ['gpt-4o', 'gpt-4o'],
+  ])('names bundled %s as %s', (typed, canonical) => {
+    expect(new PriceTable().lookup(typed)?.model).toBe(canonical);
+  });
+
+  it('names an override as written', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'frugal-prices-')), 'prices.json');
+    writeFileSync(file, JSON.stringify({ 'Llama3.2': { input: 0, output: 0 }, 'GPT-4o': { input: 1, output: 2 } }));
+    const table = new PriceTable(readPriceOverrides(file));
+    expect(table.lookup('llama3.2')?.model).toBe('Llama3.2');
+    expect(table.lookup('LLAMA3.2')?.model).toBe('Llama3.2');
+    expect(table.lookup('gpt-4o')).toMatchObject({ model: 'GPT-4o', inputPerMillion: 1, source: 'override' });
+  });
+});
+
 describe('formatUsd', () => {
   it.each([
     [0, '$0'],

@@ -6,6 +6,13 @@ import { describe, expect, it } from 'vitest';
 
 import { readRoutingRules, Router, RoutingRulesError } from '../../src/core/router.js';
 
+/** Writes a routing rules file with the given text into a fresh temporary folder. */
+function writeRulesFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'frugal-rules-')), 'rules.json');
+  writeFileSync(file, text);
+  return file;
+}
+
 const options = {
   defaultModel: 'gpt-4.1-mini',
   cheapModel: 'gpt-4o-mini',
@@ -93,5 +100,28 @@ describe('Router', () => {
     writeFileSync(file, JSON.stringify({ rules: [{ name: 'x', class: 'hard', pattern: 'x' }] }));
     expect(() => readRoutingRules(file)).toThrow(RoutingRulesError);
     expect(() => readRoutingRules(file)).toThrow(/"class" is "hard", expected "simple" or "complex"/);
+  });
+
+  it.each(['g', 'y', 'gi'])('rejects the stateful flags %s', (flags) => {
+    const file = writeRulesFile(JSON.stringify({ rules: [{ name: 'refund', class: 'complex', pattern: 'refund', flags }] }));
+    const stateful = flags.includes('g') ? 'g' : 'y';
+    expect(() => readRoutingRules(file)).toThrow(RoutingRulesError);
+    expect(() => readRoutingRules(file)).toThrow(`Invalid rule 1 in ${file} ("refund"): flag "${stateful}"`);
+  });
+
+  it('routes a repeated question the same way', () => {
+    const file = writeRulesFile(JSON.stringify({ rules: [{ name: 'refund', class: 'complex', pattern: 'refund', flags: 'im' }] }));
+    const router = new Router({ ...options, extraRules: readRoutingRules(file).rules });
+    const routes = [1, 2, 3].map(() => router.route('how do I get a refund on my order').reason);
+    expect(routes).toEqual(['rule:refund', 'rule:refund', 'rule:refund']);
+  });
+
+  it.each(['null', '[]', '"rules"', '{"rules": {}}'])('rejects the rules file %s', (text) => {
+    const file = writeRulesFile(text);
+    expect(() => readRoutingRules(file)).toThrow(RoutingRulesError);
+    expect(() => readRoutingRules(file)).toThrow(
+      `Invalid CHAT_ROUTING_RULES_FILE=${JSON.stringify(file)}: expected a JSON object with a "rules" array, ` +
+        'such as {"rules": [{"name": "refund", "class": "complex", "pattern": "\\\\brefund\\\\b"}]}.',
+    );
   });
 });

@@ -17,6 +17,17 @@ describe('detectPersonalData', () => {
     ['AKIAIOSFODNN7EXAMPLE is in the config', 'secret'],
     ['-----BEGIN RSA PRIVATE KEY-----', 'secret'],
     ['session 8fJ2kLq9ZxW3mN7pR5tV1yB4cD6eG0hA', 'secret'],
+    ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'secret'],
+    ['call me on 4155552671', 'phone'],
+    ['appelle-moi au 06 12 34 56 78', 'phone'],
+    ['call +33 6 12 34 56 78', 'phone'],
+    ['ruf +49 30 12345678 an', 'phone'],
+    ['write to john＠example.com', 'email'],
+    ['call ４１５-５５５-２６７１', 'phone'],
+    ['Authorization: Bearer abcdef0123456789abcdef0123456789', 'secret'],
+    ['my api key is 0123456789abcdef0123456789abcdef', 'secret'],
+    ['glpat-abcdefghijklmnopqrst', 'secret'],
+    ['DATABASE_URL=postgres://admin:S3cretPass@db.internal:5432/app', 'secret'],
   ])('flags %j as %s', (text, reason) => {
     expect(detectPersonalData(text)).toContain(reason);
   });
@@ -27,6 +38,20 @@ describe('detectPersonalData', () => {
     'Order 4111111111111112 is late',
     'The release is version 2026.12.04',
     'Meet at 10:30 in room 4',
+    'Where is order 12345?',
+    'ticket 1234567890 was closed',
+    'In 2024 we paid $1,234.56 for 12 seats',
+    'Upgrade from v1.2.3 to v2.0.0 failed',
+    'It costs $49.99 per month, or 499.00 per year',
+    'The meeting is at 10:30 or 14:45 tomorrow',
+    'timestamp 1700000000 in the log',
+    'What is a bearer token?',
+    'my token expired yesterday',
+    'the password is incorrect',
+    'Set max_tokens=500 please',
+    'commit 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b',
+    'the ratio is +3.5 - 2.1',
+    'dates 01.02.2024 and 03.04.2025',
   ])('leaves %j alone', (text) => {
     expect(detectPersonalData(text)).toEqual([]);
   });
@@ -49,6 +74,22 @@ describe('normalizeQuestion', () => {
 describe('cleanMessageText', () => {
   it('removes the bot mention and unescapes entities', () => {
     expect(cleanMessageText('<@UBOT> is 3 &lt; 4 &amp; 5 &gt; 2?', ['<@UBOT>'])).toBe('is 3 < 4 & 5 > 2?');
+  });
+
+  it.each([
+    ['NUL', '\u0000\u0000'],
+    ['DEL', '\u007f'],
+    ['zero-width space', '\u200b\u200b'],
+    ['zero-width joiner', '\u200d'],
+    ['byte-order mark', '\ufeff'],
+    ['mixed', ' \u0000\u200b\u2060\u0007 '],
+  ])('treats only %s as empty', (_kind, text) => {
+    expect(cleanMessageText(text)).toBe('');
+  });
+
+  it('keeps tabs, line feeds and joiners', () => {
+    expect(cleanMessageText('a\u0000b\tc\r\nd')).toBe('ab c\nd');
+    expect(cleanMessageText('👨\u200d👩\u200d👧')).toBe('👨\u200d👩\u200d👧');
   });
 
   it('keeps other mentions for the model', () => {

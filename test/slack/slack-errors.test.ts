@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
+import { EMPTY_ANSWER_REPLY, MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
 import { SlackStartError, startSlack } from '../../src/slack/slack-adapter.js';
-import { EMPTY_ANSWER_REPLY, THINKING_TEXT } from '../../src/slack/turn-runner.js';
+import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
 import { startHarness } from '../support/frugal-harness.js';
 import { BOT_USER_ID, SlackApiStandIn } from './slack-api-stand-in.js';
 import { envelope, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';

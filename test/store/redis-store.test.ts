@@ -112,3 +112,38 @@ describe('Redis store errors', () => {
     await expect(attempt).rejects.not.toThrow(/hunter2/);
   });
 });
+
+describe.skipIf(!REDIS_AVAILABLE)('Redis store with a password', () => {
+  const redis = new RedisServer();
+  let url: string;
+
+  beforeAll(async () => {
+    url = await redis.start('pw-of-redis');
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it('rejects a missing password with NOAUTH', async () => {
+    await expect(openStore(url)).rejects.toThrow(
+      new StoreError(
+        `Cannot connect to the store ${url}: NOAUTH Authentication required. ` +
+          'Set the user and password in STORE_URL, as in redis://default:PASSWORD@HOST:PORT.',
+      ),
+    );
+  });
+
+  it('rejects a wrong password with WRONGPASS', async () => {
+    const attempt = openStore(url.replace('redis://', 'redis://default:wrong-pw@'));
+    await expect(attempt).rejects.toThrow(/^Cannot connect to the store redis:\/\/default:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS /);
+    await expect(attempt).rejects.not.toThrow(/wrong-pw/);
+  });
+
+  it('opens with the password', async () => {
+    const store = await openStore(url.replace('redis://', 'redis://default:pw-of-redis@'));
+    await store.kv.set('probe', 1);
+    expect(await store.kv.get('probe')).toBe(1);
+    await store.close();
+  });
+});

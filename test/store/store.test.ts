@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { ledgerPath } from '../../src/store/sqlite-store.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStore, type Store, StoreError } from '../../src/store/store.js';
 
 let store: Store | undefined;
 let directory: string | undefined;
@@ -42,6 +42,16 @@ describe('openStore', () => {
   it('rejects an unsupported store URL', async () => {
     await expect(openStore('postgresql://127.0.0.1/frugal')).rejects.toThrow(
       'Unsupported STORE_URL "postgresql://127.0.0.1/frugal": expected sqlite://PATH or redis://HOST:PORT.',
+    );
+  });
+
+  it('rejects a store folder under a file', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'frugal-store-'));
+    writeFileSync(join(directory, 'plain'), 'not a folder');
+    const url = `sqlite://${join(directory, 'plain', 'nested', 'frugal.sqlite')}`;
+    await expect(openStore(url)).rejects.toThrow(StoreError);
+    await expect(openStore(url)).rejects.toThrow(
+      `Cannot create the folder ${join(directory, 'plain', 'nested')} of STORE_URL=${url}: ENOTDIR`,
     );
   });
 });

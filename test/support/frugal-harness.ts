@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 
 import { createFrugal, type Frugal, type FrugalOverrides } from '../../src/app.js';
 import { parseConfig } from '../../src/config/config.js';
-import { REDACTED_PATHS } from '../../src/logger.js';
+import { createLogger } from '../../src/logger.js';
 import { OpenAIStandIn } from './openai-stand-in.js';
 
 /** Collects log lines as parsed JSON objects. */
@@ -26,7 +26,7 @@ export class LogCapture {
         done();
       },
     });
-    this.logger = pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, sink);
+    this.logger = createLogger(level, sink);
   }
 
   withMessage(message: string): Record<string, unknown>[] {

@@ -23,6 +23,10 @@ export interface StandInBehaviour {
   failWithStatus?: number;
   /** Leaves `usage` out of the response, as some compatible servers do. */
   omitUsage?: boolean;
+  /** Sends this in place of the counted usage, for servers that report invalid counts. */
+  usage?: unknown;
+  /** Body sent with status 200 in place of a chat completion, such as an HTML page or a completion without choices. */
+  rawResponse?: { contentType: string; body: string };
 }
 
 const o200k = new Tiktoken(o200kBase);
@@ -90,6 +94,11 @@ export class OpenAIStandIn {
       return;
     }
     this.requests.push(recorded);
+    if (behaviour.rawResponse) {
+      response.writeHead(200, { 'content-type': behaviour.rawResponse.contentType, 'x-request-id': `req_${this.attempts}` });
+      response.end(behaviour.rawResponse.body);
+      return;
+    }
 
     const lastUser = [...recorded.messages].reverse().find((message) => message.role === 'user');
     let text = behaviour.reply ? behaviour.reply(recorded) : `You asked: ${lastUser?.content ?? ''}`;
@@ -119,7 +128,7 @@ export class OpenAIStandIn {
         created: Math.floor(Date.now() / 1000),
         model: recorded.model,
         choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason }],
-        ...(behaviour.omitUsage ? {} : { usage }),
+        ...(behaviour.omitUsage ? {} : { usage: 'usage' in behaviour ? behaviour.usage : usage }),
       }),
     );
   }

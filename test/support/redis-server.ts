@@ -27,11 +27,12 @@ export class RedisServer {
   private process?: ChildProcess;
   url = '';
 
-  async start(): Promise<string> {
+  /** Starts the server; with a password, clients must AUTH as the default user. */
+  async start(password?: string): Promise<string> {
     const port = await freePort();
-    this.process = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    if (password) args.push('--requirepass', password);
+    this.process = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
