@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 
-import { App, type Context, webApi } from '@slack/bolt';
+import { App, type Context, HTTPReceiver, webApi } from '@slack/bolt';
 
 import type { Frugal } from '../app.js';
 import type { RunningAdapter } from '../index.js';
 import { publishHome } from './app-home.js';
 import { DeliveryDedupe } from './delivery-dedupe.js';
 import { type BotIdentity, decideEvent, type SlackMessageEvent } from './message-events.js';
+import { limitRequestBody } from './request-body-limit.js';
 import { describeSlackError, SlackLibraryLogger, slackClientOptions, slackErrorCode } from './slack-client.js';
 import { runSlashCommand, SLASH_COMMAND_PATTERN } from './slash-commands.js';
 import { TurnRunner } from './turn-runner.js';
@@ -55,6 +56,11 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
   const bot = await identifyBot(new webApi.WebClient(botToken, clientOptions));
   const mode = appToken ? 'socket' : 'http';
 
+  let receiver: HTTPReceiver | undefined;
+  if (!appToken) {
+    receiver = new HTTPReceiver({ signingSecret: signingSecret!, endpoints: EVENTS_PATH, logger: libraryLogger });
+    receiver.requestListener = limitRequestBody(receiver.requestListener, EVENTS_PATH, logger);
+  }
   // Bolt 4 acknowledges every Events API delivery before the listeners run and does not drop
   // retries (X-Slack-Retry-Num, Socket Mode retry_attempt), so DeliveryDedupe decides.
   const app = new App({
@@ -66,7 +72,7 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
     convoStore: false,
     logger: libraryLogger,
     clientOptions,
-    ...(appToken ? { socketMode: true, appToken } : { signingSecret, endpoints: EVENTS_PATH }),
+    ...(receiver ? { receiver } : { socketMode: true, appToken }),
   });
   const turns = new TurnRunner(frugal, app.client, bot, new DeliveryDedupe(frugal.store));
   const pending = new Set<Promise<void>>();

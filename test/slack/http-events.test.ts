@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { MAX_REQUEST_BODY_BYTES } from '../../src/slack/request-body-limit.js';
 import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
 import { BOT_USER_ID, type RecordedCall, TEAM_ID } from './slack-api-stand-in.js';
 import { envelope, fixtures, sign, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
@@ -13,6 +14,30 @@ function shownTexts(testbed: Testbed): string[] {
   return testbed.slack.calls
     .filter((call) => call.method === 'chat.update' || (call.method === 'chat.postMessage' && call.args.text !== THINKING_TEXT))
     .map((call) => String(call.args.text));
+}
+
+/** Posts a body with a fresh timestamp and, when `signedBody` is given, the signature of that text. */
+async function postRaw(testbed: Testbed, body: string | ReadableStream<Uint8Array>, signedBody: string | undefined): Promise<Response> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp) };
+  if (signedBody !== undefined) headers['x-slack-signature'] = sign(SIGNING_SECRET, timestamp, signedBody);
+  return fetch(testbed.eventsUrl, { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+}
+
+/** Returns a body stream of `size` bytes sent in 64 KiB chunks, so no Content-Length is declared. */
+function streamedBody(size: number): ReadableStream<Uint8Array> {
+  const chunk = new Uint8Array(64 * 1024).fill(0x61);
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent >= size) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(chunk);
+      sent += chunk.length;
+    },
+  });
 }
 
 function sectionTexts(call: RecordedCall): string[] {
@@ -238,5 +263,46 @@ describe('slack HTTP mode', () => {
     expect(testbed.harness.openai.requests[0]!.messages.at(-1)!.content).toBe(
       'ask @ann in #general about the page (https://example.com) & more',
     );
+  });
+
+  it('rejects a declared oversized body with 413', async () => {
+    const response = await postRaw(testbed, 'a'.repeat(32 * 1024 * 1024), undefined);
+    expect(response.status).toBe(413);
+    expect(await response.text()).toContain(String(MAX_REQUEST_BODY_BYTES));
+    expect(testbed.harness.logs.withMessage('slack request body too large; rejected with 413')).toHaveLength(1);
+  });
+
+  it('rejects a streamed oversized body with 413', async () => {
+    const response = await postRaw(testbed, streamedBody(8 * 1024 * 1024), undefined);
+    expect(response.status).toBe(413);
+    const [logged] = testbed.harness.logs.withMessage('slack request body too large; rejected with 413');
+    expect(logged?.receivedBytes).toBeGreaterThan(MAX_REQUEST_BODY_BYTES);
+    expect(logged?.receivedBytes).toBeLessThan(2 * MAX_REQUEST_BODY_BYTES);
+  });
+
+  it('checks the signature of a body within the limit', async () => {
+    const body = JSON.stringify(envelope({ ts: '1515451000.000100', text: `<@${BOT_USER_ID}> ${'x'.repeat(500_000)}` }));
+    expect((await postRaw(testbed, body, undefined)).status).toBe(401);
+    expect((await postRaw(testbed, body, body)).status).toBe(200);
+    await testbed.settle();
+    // The core rejects a question this long, so the reply is its notice and no model call is made.
+    expect(shownTexts(testbed)).toHaveLength(1);
+    expect(shownTexts(testbed)[0]).toContain('Your message is too long');
+  });
+
+  it('answers url_verification only when signed', async () => {
+    const body = JSON.stringify({ token: 'x', challenge: 'challenge-value-42', type: 'url_verification' });
+    const signed = await postRaw(testbed, body, body);
+    expect(signed.status).toBe(200);
+    expect(await signed.text()).toContain('challenge-value-42');
+    expect((await postRaw(testbed, body, undefined)).status).toBe(401);
+  });
+
+  it('rejects signed malformed JSON and keeps answering', async () => {
+    const body = '{"type": "event_callback", ';
+    expect((await postRaw(testbed, body, body)).status).toBe(400);
+    await testbed.postEvent(envelope({ ts: '1515451100.000100', text: `<@${BOT_USER_ID}> still there?` }));
+    await testbed.settle();
+    expect(shownTexts(testbed)).toEqual(['You asked: still there?']);
   });
 });
