@@ -32,8 +32,25 @@ export class DeliveryDedupe {
     const expiresAt = this.now() + this.ttlMs;
     for (const key of keys) this.claimed.set(key, expiresAt);
 
-    const claims = await Promise.all(keys.map((key) => this.store.claim(storeKey(key), this.ttlMs)));
-    return claims.every(Boolean);
+    try {
+      const claims = await Promise.all(keys.map((key) => this.store.claim(storeKey(key), this.ttlMs)));
+      return claims.every(Boolean);
+    } catch (error) {
+      // The store could not record the claim, so a retry after it recovers must get through.
+      this.release(keys);
+      throw error;
+    }
+  }
+
+  /**
+   * Forgets this process's claim of a delivery whose handling failed before an answer was
+   * posted, so that Slack's retry is answered.
+   * NOTE: claims already written to the store stay until they expire, because the Store
+   * interface has no way to remove one. A retry reaches a fresh answer only when the store
+   * claim itself failed.
+   */
+  release(keys: readonly string[]): void {
+    for (const key of keys) this.claimed.delete(key);
   }
 
   private prune(): void {

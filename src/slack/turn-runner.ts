@@ -42,7 +42,11 @@ export class TurnRunner {
     this.logger = frugal.logger;
   }
 
-  /** Answers one user message once, however many deliveries of it arrive. Never throws. */
+  /**
+   * Answers one user message once, however many deliveries of it arrive. When handling fails
+   * before an answer is posted, the user gets TURN_FAILED_REPLY where possible and the delivery
+   * is released, so that Slack's retry can still be answered. Never throws.
+   */
   async run(target: TurnTarget, delivery: DeliveryInfo): Promise<void> {
     const ids = {
       platform: 'slack',
@@ -56,18 +60,29 @@ export class TurnRunner {
     };
     try {
       if (target.needsFollowedThread && !(await this.isFollowedThread(target))) return;
-      const claimed = await this.dedupe.claim(deliveryKeys(target.teamId, target.channel, target.ts, delivery.eventId));
-      if (!claimed) {
+    } catch (error) {
+      // Without the store it is unknown whether the bot follows this thread, so it stays silent.
+      this.logger.error({ err: error, ...ids }, 'slack turn failed');
+      return;
+    }
+
+    const keys = deliveryKeys(target.teamId, target.channel, target.ts, delivery.eventId);
+    let answered = false;
+    try {
+      if (!(await this.dedupe.claim(keys))) {
         this.logger.debug({ ...ids, retryReason: delivery.retryReason }, 'slack delivery already answered; dropped');
         return;
       }
-      await this.answer(target, ids);
+      answered = await this.answer(target, ids);
     } catch (error) {
       this.logger.error({ err: error, ...ids }, 'slack turn failed');
+      await this.post(target, markdownToMrkdwn(TURN_FAILED_REPLY), ids).catch(() => undefined);
     }
+    if (!answered) this.dedupe.release(keys);
   }
 
-  private async answer(target: TurnTarget, ids: Record<string, unknown>): Promise<void> {
+  /** Runs the turn and posts its reply. Returns whether a reply from the core was shown to the user. */
+  private async answer(target: TurnTarget, ids: Record<string, unknown>): Promise<boolean> {
     const botMentions = botMentionsOf(this.bot.userId);
     const text = slackToPlainText(target.text, this.bot.userId);
     const message = {
@@ -83,8 +98,10 @@ export class TurnRunner {
     // An empty mention gets the core's one-line hint at once: no placeholder, no model call.
     if (cleanMessageText(text, botMentions) === '') {
       const hint = await this.frugal.session.handle(message);
-      await this.post(target, markdownToMrkdwn(hint.text), ids).catch(() => undefined);
-      return;
+      return this.post(target, markdownToMrkdwn(hint.text), ids).then(
+        () => true,
+        () => false,
+      );
     }
 
     let placeholderTs: string;
@@ -92,9 +109,9 @@ export class TurnRunner {
       placeholderTs = await this.post(target, THINKING_TEXT, ids);
     } catch {
       // Nothing could be shown to the user, so the model is not called for an answer nobody sees.
-      return;
+      return false;
     }
-    if (!target.isDirectMessage && target.replyThreadTs) await this.followThread(target);
+    if (!target.isDirectMessage && target.replyThreadTs) await this.followThread(target, ids);
 
     let reply: TurnReply | undefined;
     try {
@@ -102,11 +119,15 @@ export class TurnRunner {
     } catch (error) {
       this.logger.error({ err: error, ...ids }, 'slack turn failed in the core');
     }
-    await this.deliver(target, placeholderTs, reply?.text ?? TURN_FAILED_REPLY, ids);
+    const firstPartShown = await this.deliver(target, placeholderTs, reply?.text ?? TURN_FAILED_REPLY, ids);
+    return firstPartShown && reply !== undefined;
   }
 
-  /** Replaces the placeholder with the first part of the answer and posts the rest in the same thread. */
-  private async deliver(target: TurnTarget, placeholderTs: string, markdown: string, ids: Record<string, unknown>): Promise<void> {
+  /**
+   * Replaces the placeholder with the first part of the answer and posts the rest in the same
+   * thread. Returns whether the first part was shown.
+   */
+  private async deliver(target: TurnTarget, placeholderTs: string, markdown: string, ids: Record<string, unknown>): Promise<boolean> {
     const rendered = markdownToMrkdwn(markdown);
     const [first = EMPTY_ANSWER_REPLY, ...rest] = rendered.trim() === '' ? [] : splitMrkdwn(rendered);
     try {
@@ -121,7 +142,7 @@ export class TurnRunner {
       );
       if (!posted) {
         await this.replacePlaceholder(target, placeholderTs, `I could not post the answer: Slack returned ${slackErrorCode(error)}.`);
-        return;
+        return false;
       }
     }
     for (const part of rest) {
@@ -129,9 +150,10 @@ export class TurnRunner {
         await this.post(target, part, ids);
       } catch {
         await this.replacePlaceholder(target, placeholderTs, `${first}\n\n_(The rest of the answer could not be posted.)_`);
-        return;
+        return true;
       }
     }
+    return true;
   }
 
   /** Posts one mrkdwn message to the target's DM or thread and returns its ts. Logs and rethrows failures. */
@@ -168,8 +190,13 @@ export class TurnRunner {
     return (await this.frugal.store.kv.get(followedThreadKey(target))) !== undefined;
   }
 
-  private async followThread(target: TurnTarget): Promise<void> {
-    await this.frugal.store.kv.set(followedThreadKey(target), true, FOLLOWED_THREAD_TTL_MS);
+  /** Records the thread as followed. A failure is logged and the answer still goes out. */
+  private async followThread(target: TurnTarget, ids: Record<string, unknown>): Promise<void> {
+    try {
+      await this.frugal.store.kv.set(followedThreadKey(target), true, FOLLOWED_THREAD_TTL_MS);
+    } catch (error) {
+      this.logger.error({ err: error, ...ids }, 'slack thread could not be followed; replies there need a mention');
+    }
   }
 }
 

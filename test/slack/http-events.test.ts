@@ -3,18 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES } from '../../src/slack/request-body-limit.js';
 import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
 import { BOT_USER_ID, type RecordedCall, TEAM_ID } from './slack-api-stand-in.js';
-import { envelope, fixtures, sign, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
+import { envelope, fixtures, shownTexts, sign, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
 
 const WORKSPACE = `slack:${TEAM_ID}`;
 const CHANNEL = 'C123ABC456';
 const USER = 'U061F7AUR';
-
-/** Returns the texts the bot finally shows: the placeholder's chat.update plus later posts. */
-function shownTexts(testbed: Testbed): string[] {
-  return testbed.slack.calls
-    .filter((call) => call.method === 'chat.update' || (call.method === 'chat.postMessage' && call.args.text !== THINKING_TEXT))
-    .map((call) => String(call.args.text));
-}
 
 /** Posts a body with a fresh timestamp and, when `signedBody` is given, the signature of that text. */
 async function postRaw(testbed: Testbed, body: string | ReadableStream<Uint8Array>, signedBody: string | undefined): Promise<Response> {
