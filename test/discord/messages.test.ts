@@ -1,4 +1,9 @@
+import { join } from 'node:path';
+
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { TURN_FAILED_REPLY } from '../../src/discord/message-handler.js';
 
 import { BOT_ID, BOT_ROLE_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, OWNER_ID, STAFF_ROLE_ID, THREAD_ID } from './discord-stand-in.js';
 import { ALICE, BOB, type DiscordTest, messagePayload, OTHER_BOT, outgoingMessages, startDiscordTest } from './discord-test-setup.js';
@@ -368,5 +373,30 @@ describe('discord errors', () => {
     const warning = test.harness.logs.withMessage('discord rate limited; the request waits and is retried').at(-1);
     expect(warning?.route).toBe('/channels/:id/messages');
     expect(warning?.majorParameter).toBe(CHANNEL_ID);
+  });
+});
+
+describe('discord with a failing store', () => {
+  let broken: DiscordTest;
+
+  afterEach(async () => {
+    await broken.close();
+  });
+
+  it('replies with a notice when the store fails', async () => {
+    broken = await startDiscordTest();
+    const values = new BetterSqlite3(join(broken.harness.directory, 'frugal.sqlite'));
+    values.exec('DROP TABLE keyv');
+    values.close();
+    const id = messageId();
+    broken.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@${BOT_ID}> is anyone there?`, mentions: [BOT_USER] }));
+
+    const reply = await broken.discord.waitForCall((call) => call.body?.message_reference?.message_id === id, 'the failure reply');
+    expect(reply.body.content).toBe(TURN_FAILED_REPLY);
+    expect(reply.body.allowed_mentions).toEqual({ parse: [], replied_user: true });
+    expect(broken.harness.openai.requests).toHaveLength(0);
+    const failure = broken.harness.logs.withMessage('discord turn failed').find((line) => line.message === id);
+    expect(failure).toMatchObject({ guild: GUILD_ID, channel: CHANNEL_ID, user: ALICE.id });
+    expect(failure!.err).toBeDefined();
   });
 });
