@@ -34,6 +34,15 @@ describe('markdownToMrkdwn', () => {
   });
 
   it.each([
+    ['```ls -la``` lists every file.\nThen run **make**.', '`ls -la` lists every file.\nThen run *make*.'],
+    ['Run:\n```bash\nmake test\n``` and check the output.\nDone.', 'Run:\n```\nmake test\n```\nand check the output.\nDone.'],
+    ['```sh curl -d x <url>\necho ok\n```', '```\ncurl -d x &lt;url&gt;\necho ok\n```'],
+    ['```\n~~~ not a close\n```', '```\n~~~ not a close\n```'],
+  ])('keeps the text of fence line %j', (markdown, expected) => {
+    expect(markdownToMrkdwn(markdown)).toBe(expected);
+  });
+
+  it.each([
     ['<!channel>', '&lt;!channel&gt;'],
     ['<!here>', '&lt;!here&gt;'],
     ['<!everyone>', '&lt;!everyone&gt;'],
