@@ -6,7 +6,9 @@
  * output is the links built here. That is what keeps an answer from pinging anyone:
  * `<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^…>` and `<@U…>` typed by the model
  * arrive as visible text. Plain `@here`, `@channel` and `@everyone` get a zero-width space
- * after the `@`, so that no client or `link_names` setting turns them into a mention.
+ * after the `@`, so that no client or `link_names` setting turns them into a mention. Both
+ * rules apply inside code spans and code blocks too, because Slack does not document how it
+ * treats mentions there.
  */
 
 /** Maximum characters of one posted message; Slack rejects section blocks over 3,000. */
@@ -28,6 +30,11 @@ export function escapeMrkdwn(text: string): string {
 /** Breaks plain-text broadcast mentions (`@here`, `@channel`, `@everyone`) with a zero-width space. */
 export function defangBroadcasts(text: string): string {
   return text.replace(/@(here|channel|everyone)\b/gi, `@${ZERO_WIDTH_SPACE}$1`);
+}
+
+/** Renders code text: escaped and with broadcast mentions broken, but otherwise verbatim. */
+function renderCode(code: string): string {
+  return defangBroadcasts(escapeMrkdwn(code));
 }
 
 /** A line that starts with a fence of three or more backticks or tildes, and what follows the fence. */
@@ -54,7 +61,7 @@ export function markdownToMrkdwn(markdown: string): string {
       openFence = fence[1]!;
       output.push(FENCE);
       const code = fence[2]!.trim().replace(/^\S+\s*/, '');
-      if (code !== '') output.push(escapeMrkdwn(code));
+      if (code !== '') output.push(renderCode(code));
       continue;
     }
     if (fence && fence[1]![0] === openFence[0] && fence[1]!.length >= openFence.length) {
@@ -64,7 +71,7 @@ export function markdownToMrkdwn(markdown: string): string {
       if (after !== '') output.push(renderLine(after));
       continue;
     }
-    output.push(escapeMrkdwn(line));
+    output.push(renderCode(line));
   }
   if (openFence !== undefined) output.push(FENCE);
   return output.join('\n');
@@ -96,7 +103,7 @@ function renderInline(text: string): string {
   const keep = (rendered: string) => `${TOKEN_START}${tokens.push(rendered) - 1}${TOKEN_END}`;
 
   let rest = text.replace(/(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/g, (_match, _ticks, code: string) =>
-    keep(`\`${escapeMrkdwn(code)}\``),
+    keep(`\`${renderCode(code)}\``),
   );
   rest = rest.replace(/\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g, (_match, label: string, url: string) =>
     keep(renderLink(url, label)),

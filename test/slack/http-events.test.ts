@@ -248,6 +248,26 @@ describe('slack HTTP mode', () => {
     expect(shown).toContain('&lt;!channel&gt;');
   });
 
+  it('neutralizes pings in split code blocks', async () => {
+    const code = Array.from({ length: 120 }, (_, i) => `echo "step ${i} <!channel> @here <@U0ADMIN>" && run --flag=${i}`).join('\n');
+    testbed.harness.openai.behaviour.reply = () =>
+      `Hey <!here> and <!subteam^S1|@ops>, read [the <!everyone> guide](https://example.com/a?b=1&c=2) first.\n\n` +
+      `\`\`\`sh\n${code}\n\`\`\`\n\nAlso \`@channel\` and ${'All done @everyone. '.repeat(200)}`;
+    await testbed.postEvent(envelope({ ts: '1515450850.000100', text: `<@${BOT_USER_ID}> give me the whole script` }));
+    await testbed.settle();
+
+    const shown = shownTexts(testbed);
+    expect(shown.length).toBeGreaterThan(1);
+    for (const text of shown) {
+      expect(text.length).toBeLessThanOrEqual(3000);
+      expect(text).not.toMatch(/<!(channel|here|everyone|subteam)/);
+      expect(text).not.toMatch(/<@U/);
+      expect(text).not.toMatch(/@(here|channel|everyone)\b/);
+      expect(text.split('```').length % 2).toBe(1);
+    }
+    expect(shown.join('\n').split('step 119').length).toBe(2);
+  });
+
   it('passes user markup to the model as plain text', async () => {
     await testbed.postEvent(
       envelope({ ts: '1515450900.000100', text: `<@${BOT_USER_ID}> ask <@U0ANN|ann> in <#C0GEN|general> about <https://example.com|the page> &amp; more` }),

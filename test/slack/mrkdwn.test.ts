@@ -50,6 +50,9 @@ describe('markdownToMrkdwn', () => {
     ['<@U0ADMIN>', '&lt;@U0ADMIN&gt;'],
     ['@here and @Channel', '@\u200bhere and @\u200bChannel'],
     ['[@everyone](https://example.com)', '<https://example.com|@\u200beveryone>'],
+    ['`<!here> @here`', '`&lt;!here&gt; @\u200bhere`'],
+    ['```<!channel>``` and ``@everyone``', '`&lt;!channel&gt;` and `@\u200beveryone`'],
+    ['```sh\necho "<!everyone> <@U0ADMIN> <!subteam^S1|@ops> @channel"\n```', '```\necho "&lt;!everyone&gt; &lt;@U0ADMIN&gt; &lt;!subteam^S1|@ops&gt; @\u200bchannel"\n```'],
   ])('neutralizes %j', (markdown, expected) => {
     expect(markdownToMrkdwn(markdown)).toBe(expected);
   });
