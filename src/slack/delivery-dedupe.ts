@@ -32,14 +32,15 @@ export class DeliveryDedupe {
     const expiresAt = this.now() + this.ttlMs;
     for (const key of keys) this.claimed.set(key, expiresAt);
 
-    try {
-      const claims = await Promise.all(keys.map((key) => this.store.claim(storeKey(key), this.ttlMs)));
-      return claims.every(Boolean);
-    } catch (error) {
+    // Every store claim settles before a failure is reported, so none is still running when the caller retries.
+    const claims = await Promise.allSettled(keys.map((key) => this.store.claim(storeKey(key), this.ttlMs)));
+    const failure = claims.find((claim) => claim.status === 'rejected');
+    if (failure) {
       // The store could not record the claim, so a retry after it recovers must get through.
       this.release(keys);
-      throw error;
+      throw failure.reason;
     }
+    return claims.every((claim) => claim.status === 'fulfilled' && claim.value);
   }
 
   /**
