@@ -15,6 +15,9 @@ export const THINKING_TEXT = 'Thinking…';
 
 export const TURN_FAILED_REPLY = 'Something went wrong while answering, and the error is in the log. Please try again.';
 
+/** The notice shown below the first part of an answer when a later part could not be posted. */
+export const PARTIAL_ANSWER_NOTICE = '_(The rest of the answer could not be posted.)_';
+
 /** Shown when the model returns no text, because Slack rejects an empty section block. */
 export const EMPTY_ANSWER_REPLY = 'The model returned an empty answer. Please rephrase the question.';
 
@@ -149,7 +152,7 @@ export class TurnRunner {
       try {
         await this.post(target, part, ids);
       } catch {
-        await this.replacePlaceholder(target, placeholderTs, `${first}\n\n_(The rest of the answer could not be posted.)_`);
+        await this.replacePlaceholder(target, placeholderTs, first, PARTIAL_ANSWER_NOTICE);
         return true;
       }
     }
@@ -173,10 +176,10 @@ export class TurnRunner {
     }
   }
 
-  private async replacePlaceholder(target: TurnTarget, placeholderTs: string, mrkdwn: string): Promise<void> {
+  private async replacePlaceholder(target: TurnTarget, placeholderTs: string, ...sections: string[]): Promise<void> {
     try {
       await callSlack(this.logger, 'chat.update', () =>
-        this.client.chat.update({ channel: target.channel, ts: placeholderTs, ...messageContent(mrkdwn) }),
+        this.client.chat.update({ channel: target.channel, ts: placeholderTs, ...messageContent(...sections) }),
       );
     } catch (error) {
       this.logger.error(
@@ -205,12 +208,13 @@ function followedThreadKey(target: TurnTarget): string {
 }
 
 /**
- * Builds the text and blocks of one message: a single mrkdwn section (at most 3,000 characters,
- * which splitMrkdwn guarantees) and the same text as the notification fallback.
+ * Builds the text and blocks of one message: one mrkdwn section per argument (each at most
+ * 3,000 characters, which splitMrkdwn guarantees for answer parts) and the sections joined as
+ * the notification fallback.
  */
-export function messageContent(mrkdwn: string): { text: string; blocks: webApi.KnownBlock[] } {
+export function messageContent(...sections: string[]): { text: string; blocks: webApi.KnownBlock[] } {
   return {
-    text: mrkdwn,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } }],
+    text: sections.join('\n\n'),
+    blocks: sections.map((mrkdwn) => ({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } })),
   };
 }

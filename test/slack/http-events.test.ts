@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { MAX_REQUEST_BODY_BYTES } from '../../src/slack/request-body-limit.js';
 import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
-import { BOT_USER_ID, type RecordedCall, TEAM_ID } from './slack-api-stand-in.js';
-import { envelope, fixtures, shownTexts, sign, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
+import { BOT_USER_ID, TEAM_ID } from './slack-api-stand-in.js';
+import { envelope, fixtures, sectionTexts, shownTexts, sign, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
 
 const WORKSPACE = `slack:${TEAM_ID}`;
 const CHANNEL = 'C123ABC456';
@@ -31,10 +31,6 @@ function streamedBody(size: number): ReadableStream<Uint8Array> {
       sent += chunk.length;
     },
   });
-}
-
-function sectionTexts(call: RecordedCall): string[] {
-  return (call.args.blocks as { type: string; text: { text: string } }[]).map((block) => block.text.text);
 }
 
 describe('slack HTTP mode', () => {

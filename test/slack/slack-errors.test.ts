@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
 import { SlackStartError, startSlack } from '../../src/slack/slack-adapter.js';
-import { EMPTY_ANSWER_REPLY, THINKING_TEXT, TURN_FAILED_REPLY } from '../../src/slack/turn-runner.js';
+import { EMPTY_ANSWER_REPLY, PARTIAL_ANSWER_NOTICE, THINKING_TEXT, TURN_FAILED_REPLY } from '../../src/slack/turn-runner.js';
 import { startHarness } from '../support/frugal-harness.js';
 import { BOT_USER_ID, SlackApiStandIn, TEAM_ID } from './slack-api-stand-in.js';
-import { envelope, shownTexts, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
+import { envelope, sectionTexts, shownTexts, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
 
 function mention(ts: string, text = 'where is the river?') {
   return envelope({ ts, text: `<@${BOT_USER_ID}> ${text}` });
@@ -28,7 +28,8 @@ describe('slack API errors', () => {
   let testbed: Testbed;
 
   beforeEach(async () => {
-    testbed = await startTestbed();
+    // Output limits high enough that the stand-in's long answers are not cut.
+    testbed = await startTestbed({ CHAT_MAX_TOKENS_DEFAULT: '4000', CHAT_MAX_TOKENS_COMPLEX: '4000' });
   });
 
   afterEach(async () => {
@@ -100,6 +101,24 @@ describe('slack API errors', () => {
     const updates = testbed.slack.callsOf('chat.update');
     expect(updates).toHaveLength(2);
     expect(updates[1]!.args.text).toBe('I could not post the answer: Slack returned msg_too_long.');
+  });
+
+  it('keeps the partial-answer notice within blocks', async () => {
+    const paragraph = 'Rivers carry water from high ground to the sea, shaping valleys as they go. ';
+    // One line without breaks, so the first part is cut at a space just under 3,000 characters.
+    testbed.harness.openai.behaviour.reply = () => paragraph.repeat(60);
+    testbed.slack.failNext('chat.postMessage', 'pass', { status: 429, retryAfter: 600 });
+    await testbed.postEvent(mention('1515452550.000100', 'tell me everything about rivers'));
+    await testbed.settle();
+
+    const updates = testbed.slack.callsOf('chat.update');
+    expect(updates).toHaveLength(2);
+    const first = sectionTexts(updates[0]!);
+    expect(first).toHaveLength(1);
+    expect(first[0]!.length).toBeGreaterThan(2900);
+    const sections = sectionTexts(updates[1]!);
+    expect(sections).toEqual([first[0], PARTIAL_ANSWER_NOTICE]);
+    for (const section of sections) expect(section.length).toBeLessThanOrEqual(3000);
   });
 
   it('tells the user when the model is unavailable', async () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { type SlackAdapter, startSlack } from '../../src/slack/slack-adapter.js';
 import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
 import { type Harness, startHarness } from '../support/frugal-harness.js';
-import { SlackApiStandIn, TEAM_ID } from './slack-api-stand-in.js';
+import { type RecordedCall, SlackApiStandIn, TEAM_ID } from './slack-api-stand-in.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-for-the-stand-in';
 
@@ -42,6 +42,11 @@ export function shownTexts(testbed: Testbed): string[] {
   return testbed.slack.calls
     .filter((call) => call.method === 'chat.update' || (call.method === 'chat.postMessage' && call.args.text !== THINKING_TEXT))
     .map((call) => String(call.args.text));
+}
+
+/** Returns the text of each section block of a chat.postMessage or chat.update call. */
+export function sectionTexts(call: RecordedCall): string[] {
+  return (call.args.blocks as { type: string; text: { text: string } }[]).map((block) => block.text.text);
 }
 
 /** Computes Slack's v0 request signature: HMAC-SHA256 over `v0:timestamp:body`. */
