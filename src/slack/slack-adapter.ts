@@ -83,7 +83,13 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
   };
 
   const onMessage = async (event: SlackMessageEvent, body: { team_id?: string; event_id?: string }, context: Context) => {
-    const teamId = body.team_id ?? context.teamId ?? '';
+    // Without team_id in the envelope, the bot token's own workspace (from auth.test) is the ledger's
+    // workspace. It comes before event.team, which in a shared channel names the sender's workspace.
+    const teamId = body.team_id ?? context.teamId ?? bot.teamId ?? event.team;
+    if (!teamId) {
+      logger.warn({ channel: event.channel, ts: event.ts, event: body.event_id }, 'slack event has no team id; ignored');
+      return;
+    }
     const decision = decideEvent(event, teamId, bot, answerBots);
     if ('ignored' in decision) {
       logger.trace({ team: teamId, channel: event.channel, ts: event.ts, reason: decision.ignored }, 'slack event ignored');

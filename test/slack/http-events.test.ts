@@ -264,6 +264,19 @@ describe('slack HTTP mode', () => {
     expect(shown.join('\n').split('step 119').length).toBe(2);
   });
 
+  it('records an event without team_id under the bot team', async () => {
+    const body: Record<string, unknown> = envelope({ ts: '1515450950.000100', text: `<@${BOT_USER_ID}> which workspace am I in?` });
+    delete body.team_id;
+    delete body.authorizations;
+    await testbed.postEvent(body);
+    await testbed.settle();
+
+    expect(shownTexts(testbed)).toEqual(['You asked: which workspace am I in?']);
+    const [finished] = testbed.harness.logs.withMessage('turn finished');
+    expect(finished?.workspace).toBe(WORKSPACE);
+    expect(await testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(1);
+  });
+
   it('passes user markup to the model as plain text', async () => {
     await testbed.postEvent(
       envelope({ ts: '1515450900.000100', text: `<@${BOT_USER_ID}> ask <@U0ANN|ann> in <#C0GEN|general> about <https://example.com|the page> &amp; more` }),
