@@ -318,6 +318,60 @@ describe('discord output', () => {
   });
 });
 
+describe('discord deliveries', () => {
+  it('answers a replayed message once', async () => {
+    const id = messageId();
+    const payload = messagePayload({ id, content: `<@${BOT_ID}> replayed after a resume`, mentions: [BOT_USER] });
+    test.discord.dispatch('MESSAGE_CREATE', payload);
+    test.discord.dispatch('MESSAGE_CREATE', payload);
+    await replyTo(id);
+    test.discord.dispatch('MESSAGE_CREATE', payload);
+    // Gateway events are handled in order, so once a later message is answered the replays were seen.
+    const later = messageId();
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id: later, content: `<@${BOT_ID}> a later question`, mentions: [BOT_USER] }));
+    await replyTo(later);
+    expect(test.discord.calls.filter((call) => call.body?.message_reference?.message_id === id)).toHaveLength(1);
+  });
+
+  it('gives a bare mention the hint without a model call', async () => {
+    const id = messageId();
+    const requests = test.harness.openai.requests.length;
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@${BOT_ID}>   `, mentions: [BOT_USER] }));
+    const reply = await replyTo(id);
+    expect(reply.body.content).toBe('Ask me a question and I will answer it here.');
+    expect(test.harness.openai.requests.length).toBe(requests);
+  });
+
+  it('answers after a gateway reconnect', async () => {
+    const connections = test.discord.gatewayQueries.length;
+    const resumes = test.discord.resumes;
+    // 4000 (unknown error) is resumable: discord.js reconnects and resumes the session.
+    test.discord.closeConnections(4000, 'Unknown error');
+    await test.discord.waitUntil(() => (test.discord.gatewayQueries.length > connections ? true : undefined), 'a new connection');
+    await test.discord.waitUntil(() => (test.discord.resumes > resumes ? true : undefined), 'the resumed session');
+
+    const id = messageId();
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@${BOT_ID}> are you back?`, mentions: [BOT_USER] }));
+    const reply = await replyTo(id);
+    expect(reply.body.content).toBe('You asked: are you back?');
+    expect(test.harness.logs.withMessage('discord gateway reconnecting').length).toBeGreaterThan(0);
+  });
+
+  it('keeps DM text out of the log when sending fails', async () => {
+    const id = messageId();
+    const content = 'my card is declined and my password is hunter2-zebra';
+    test.discord.hook = (call) =>
+      call.path === `/channels/${DM_CHANNEL_ID}/messages` ? { status: 500, body: { message: 'Internal Server Error', code: 0 } } : undefined;
+    test.harness.openai.behaviour = { failWithStatus: 500 };
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, channelId: DM_CHANNEL_ID, inGuild: false, content }));
+    await test.discord.waitUntil(
+      () => test.harness.logs.withMessage('discord reply failed').find((line) => line.message === id),
+      'the reply failure',
+    );
+    expect(test.harness.logs.raw.some((line) => line.includes('hunter2-zebra'))).toBe(false);
+  });
+});
+
 describe('discord errors', () => {
   it('logs a missing access error and keeps answering', async () => {
     test.discord.hook = (call) =>

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { MAX_REQUEST_BODY_BYTES } from '../../src/slack/request-body-limit.js';
+import { startSlack } from '../../src/slack/slack-adapter.js';
 import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
 import { BOT_USER_ID, TEAM_ID } from './slack-api-stand-in.js';
 import { envelope, fixtures, sectionTexts, shownTexts, sign, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
@@ -111,6 +112,61 @@ describe('slack HTTP mode', () => {
     expect(testbed.harness.openai.requests).toHaveLength(2);
     expect(testbed.slack.callsOf('chat.postMessage')).toHaveLength(2);
     expect(await testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(2);
+  });
+
+  it('answers a parallel burst of deliveries once', async () => {
+    await testbed.postEvent(envelope({ ts: '1515451200.000100', text: `<@${BOT_USER_ID}> start` }));
+    await testbed.settle();
+    const reply = { ts: '1515451201.000100', thread_ts: '1515451200.000100', text: `<@${BOT_USER_ID}> burst` };
+    const deliveries = [];
+    for (let i = 0; i < 6; i++) {
+      const retry = i > 1 ? { 'x-slack-retry-num': String(i), 'x-slack-retry-reason': 'http_timeout' } : undefined;
+      deliveries.push(testbed.postEvent(envelope({ ...reply, type: 'app_mention' }, `EvBurstA${i % 2}`), retry));
+      deliveries.push(testbed.postEvent(envelope({ ...reply, type: 'message', channel_type: 'channel' }, `EvBurstM${i % 2}`), retry));
+    }
+    await Promise.all(deliveries);
+    await testbed.settle();
+
+    expect(testbed.harness.openai.requests).toHaveLength(2);
+    expect(testbed.slack.callsOf('chat.postMessage')).toHaveLength(2);
+    expect(await testbed.harness.frugal.store.ledger.recordCount(WORKSPACE)).toBe(2);
+  });
+
+  it('ignores events without user, channel or ts', async () => {
+    const base = envelope({ ts: '1515451300.000100', text: `<@${BOT_USER_ID}> missing fields` });
+    const bodies = [
+      { ...base, event: { ...base.event, user: undefined } },
+      { ...base, event_id: 'EvNoChannel', event: { ...base.event, channel: undefined } },
+      { ...base, event_id: 'EvNoTs', event: { ...base.event, ts: undefined } },
+    ];
+    for (const body of bodies) expect((await testbed.postEvent(body)).status).toBe(200);
+    await testbed.settle();
+    expect(testbed.harness.openai.requests).toHaveLength(0);
+    expect(testbed.harness.logs.lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+  });
+
+  it('gives a blocks-only mention the hint', async () => {
+    await testbed.postEvent(envelope({ ts: '1515451400.000100', text: undefined, blocks: [{ type: 'rich_text', elements: [] }] }));
+    await testbed.settle();
+    expect(testbed.harness.openai.requests).toHaveLength(0);
+    expect(shownTexts(testbed)).toEqual(['Ask me a question and I will answer it here.']);
+  });
+
+  it('answers file shares and thread broadcasts', async () => {
+    const dm = { type: 'message', channel_type: 'im', channel: 'D024BE91L' };
+    await testbed.postEvent(envelope({ ...dm, ts: '1515451500.000100', subtype: 'file_share', text: 'what is in this file?' }));
+    await testbed.postEvent(envelope({ ...dm, ts: '1515451500.000200', subtype: 'bot_message', bot_id: 'B0OTHER', text: 'from a bot' }));
+    await testbed.postEvent(
+      envelope({ ts: '1515451500.000300', thread_ts: '1515451400.000900', subtype: 'thread_broadcast', text: `<@${BOT_USER_ID}> broadcast me` }),
+    );
+    await testbed.settle();
+    expect(testbed.harness.openai.requests.map((request) => request.messages.at(-1)!.content)).toEqual(['what is in this file?', 'broadcast me']);
+  });
+
+  it('strips a mention in the middle', async () => {
+    await testbed.postEvent(envelope({ ts: '1515451600.000100', text: `hey <@${BOT_USER_ID}|frugal>, ask <@U0ANN> about &lt;b&gt;` }));
+    await testbed.settle();
+    expect(testbed.harness.openai.requests[0]!.messages.at(-1)!.content).toBe('hey , ask @U0ANN about <b>');
   });
 
   it('rejects a forged signature without a model call', async () => {
@@ -326,5 +382,43 @@ describe('slack HTTP mode', () => {
     await testbed.postEvent(envelope({ ts: '1515451100.000100', text: `<@${BOT_USER_ID}> still there?` }));
     await testbed.settle();
     expect(shownTexts(testbed)).toEqual(['You asked: still there?']);
+  });
+});
+
+describe('slack HTTP mode across a restart', () => {
+  it('drops a retry after the adapter restarts', async () => {
+    const testbed = await startTestbed();
+    try {
+      const body = envelope({ ts: '1515462000.000100', text: `<@${BOT_USER_ID}> asked before a restart` });
+      await testbed.postEvent(body);
+      await testbed.settle();
+      await testbed.adapter.stop();
+
+      const restarted = await startSlack(testbed.harness.frugal, { host: '127.0.0.1' });
+      try {
+        const raw = JSON.stringify(body);
+        const timestamp = Math.floor(Date.now() / 1000);
+        const response = await fetch(`http://127.0.0.1:${restarted.port}/slack/events`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-slack-request-timestamp': String(timestamp),
+            'x-slack-signature': sign(SIGNING_SECRET, timestamp, raw),
+            'x-slack-retry-num': '1',
+            'x-slack-retry-reason': 'http_timeout',
+          },
+          body: raw,
+        });
+        expect(response.status).toBe(200);
+        await restarted.settle();
+      } finally {
+        await restarted.stop();
+      }
+      expect(testbed.harness.openai.requests).toHaveLength(1);
+      expect(testbed.slack.callsOf('chat.postMessage')).toHaveLength(1);
+    } finally {
+      await testbed.harness.close();
+      await testbed.slack.stop();
+    }
   });
 });

@@ -184,6 +184,18 @@ describe('slack API errors', () => {
     expect(testbed.harness.logs.withMessage('slack turn failed')).toHaveLength(1);
   });
 
+  it('keeps DM text out of every log line', async () => {
+    testbed.harness.openai.behaviour.failWithStatus = 500;
+    testbed.slack.failNext('chat.update', { error: 'msg_too_long' }, { error: 'msg_too_long' });
+    testbed.slack.failNext('chat.postMessage', 'pass', { error: 'invalid_auth' });
+    await testbed.postEvent(
+      envelope({ type: 'message', channel_type: 'im', channel: 'D024BE91L', ts: '1515452970.000100', text: 'my password is hunter2-zebra, why am I locked out?' }),
+    );
+    await testbed.settle();
+    expect(testbed.harness.logs.withMessage('slack call failed').length).toBeGreaterThan(0);
+    expect(testbed.harness.logs.raw.some((line) => line.includes('hunter2-zebra'))).toBe(false);
+  });
+
   it('never logs the bot token', async () => {
     testbed.slack.failNext('chat.postMessage', { error: 'not_in_channel' });
     await testbed.postEvent(mention('1515452800.000100'));
