@@ -300,6 +300,20 @@ describe('discord output', () => {
     expect(second.body.allowed_mentions).toEqual({ parse: [] });
   });
 
+  it('sends an answer with a long fence line', async () => {
+    test.harness.openai.behaviour = { reply: () => '```sh ' + 'curl -d x '.repeat(200) + '\n' + 'echo ok\n'.repeat(300) };
+    const id = messageId();
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@${BOT_ID}> give me the curl command`, mentions: [BOT_USER] }));
+
+    const first = await replyTo(id);
+    const parts = test.discord.messagesIn(CHANNEL_ID).filter((call) => call.seq >= first.seq);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) {
+      expect(part.body.content.length).toBeLessThanOrEqual(2000);
+      expect(part.body.content.startsWith('```sh\n')).toBe(true);
+    }
+  });
+
   it('never lets model output ping anyone', async () => {
     test.harness.openai.behaviour = { reply: () => `@everyone @here <@&${GUILD_ID}> <@${ALICE.id}> look at this` };
     const id = messageId();
