@@ -5,9 +5,17 @@ import { ConfigError, maskUrlPassword, parseConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { runTerminalChat } from './terminal/terminal-chat.js';
 
+/** How long the process may linger after main() returned, in milliseconds. */
+const EXIT_GRACE_MS = 2000;
+
 /** A running platform adapter that can be stopped on SIGTERM. */
 export interface RunningAdapter {
   name: string;
+  /**
+   * Resolves with the reason when the adapter stopped working for good, such as a gateway
+   * close that is not retried. The process then stops with exit status 1.
+   */
+  failure?: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -86,26 +94,40 @@ async function main(): Promise<number> {
   }
 
   logger.info({ adapters: adapters.map((adapter) => adapter.name) }, 'frugal started');
-  await new Promise<void>((resolve) => {
+  // A failed adapter stops the whole process, the others included, as a failed start does: a
+  // process with one platform dead would look healthy to its supervisor.
+  const exitCode = await new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
-      resolve();
+      resolve(0);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    for (const adapter of adapters) {
+      void adapter.failure?.then((error) => {
+        logger.error({ adapter: adapter.name, reason: error.message }, 'adapter failed; stopping');
+        resolve(1);
+      });
+    }
   });
   await stopAll(frugal, adapters);
   await frugal.close();
-  logger.info('frugal stopped');
-  return 0;
+  logger.info({ exitCode }, 'frugal stopped');
+  return exitCode;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`frugal: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+/**
+ * Sets the exit status and, should a library keep the event loop alive after every adapter was
+ * stopped, exits after a grace period. @discordjs/ws 1.2.3 goes on reconnecting when its client
+ * is destroyed during the 500 ms pause before a reconnect. The timer is unref'd, so a process
+ * with nothing left to do exits at once, with its output flushed.
+ */
+function finish(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+}
+
+main().then(finish, (error: unknown) => {
+  process.stderr.write(`frugal: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+  finish(1);
+});

@@ -1,12 +1,13 @@
 import { once } from 'node:events';
 
-import { Client, DiscordjsErrorCodes, Events, GatewayIntentBits, Options, Partials, RESTEvents } from 'discord.js';
+import { Client, DiscordjsErrorCodes, Events, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Logger } from 'pino';
 
 import type { Frugal } from '../app.js';
 import type { RunningAdapter } from '../index.js';
 import { ConversationLinks } from './conversation-links.js';
 import { describeDiscordError } from './discord-errors.js';
+import { DISALLOWED_INTENTS_MESSAGE, logClientEvents } from './gateway-events.js';
 import { InteractionHandler } from './interaction-handler.js';
 import { MessageHandler } from './message-handler.js';
 
@@ -24,9 +25,19 @@ export const DISCORD_INTENTS = [
 /** Messages kept in memory per channel; the bot reads only the message it answers. */
 const MESSAGES_CACHED_PER_CHANNEL = 25;
 
+/**
+ * How long start-up may take, from login to the gateway's READY and guilds, in milliseconds.
+ * discord.js sets no limit of its own: it retries a failing connection and waits for Discord's
+ * session start limit to reset. The bound turns such a wait into a start failure that names the cause.
+ */
+export const START_TIMEOUT_MS = 60_000;
+
 export interface DiscordAdapterOptions {
   /** Milliseconds between typing indicator renewals while the model works. */
   typingIntervalMs?: number;
+  startTimeoutMs?: number;
+  /** How long identical gateway errors and reconnects are counted instead of logged, in milliseconds. */
+  repeatLogIntervalMs?: number;
 }
 
 /** Creates the discord.js client with Frugal's intents, partials, cache limits and mention rules. */
@@ -44,28 +55,40 @@ export function createDiscordClient(apiUrl?: string): Client {
   });
 }
 
+/** How long stopping the client may take, in milliseconds. */
+const DESTROY_TIMEOUT_MS = 2000;
+
 /**
- * Logs discord.js's own error, warning, rate limit and connection events with the ids involved.
- * discord.js reports its own shutdown as a reconnect, so that line is skipped once `stopping` returns true.
+ * Destroys the client, waiting at most `timeoutMs`. In @discordjs/ws 1.2.3, destroy() never
+ * resolves when it is called while a shard waits for READY, and a shard destroyed during its
+ * 500 ms pause before a reconnect goes on reconnecting. Such a client is left to the process exit.
  */
-function logClientEvents(client: Client, logger: Logger, stopping: () => boolean): void {
-  client.on(Events.Error, (error) => logger.error({ error: describeDiscordError(error) }, 'discord client error'));
-  client.on(Events.Warn, (message) => logger.warn({ detail: message }, 'discord client warning'));
-  client.on(Events.Debug, (message) => logger.trace({ detail: message }, 'discord client debug'));
-  client.on(Events.ShardError, (error, shard) => logger.error({ shard, error: describeDiscordError(error) }, 'discord gateway error'));
-  client.on(Events.ShardDisconnect, (event, shard) => logger.error({ shard, code: event.code }, 'discord gateway disconnected and will not reconnect'));
-  client.on(Events.ShardReconnecting, (shard) => {
-    if (!stopping()) logger.warn({ shard }, 'discord gateway reconnecting');
+async function destroyWithin(client: Client, logger: Logger, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutMs);
   });
-  client.on(Events.ShardResume, (shard, replayed) => logger.info({ shard, replayed }, 'discord gateway resumed'));
-  client.rest.on(RESTEvents.RateLimited, (info) =>
-    logger.warn(
-      { route: info.route, method: info.method, majorParameter: info.majorParameter, global: info.global, retryAfterMs: info.retryAfter, scope: info.scope },
-      'discord rate limited; the request waits and is retried',
-    ),
+  const stopped = client.destroy().then(
+    () => false,
+    (error: unknown) => {
+      logger.warn({ error: describeDiscordError(error) }, 'discord client failed to stop cleanly');
+      return false;
+    },
   );
-  client.rest.on(RESTEvents.InvalidRequestWarning, (info) =>
-    logger.warn({ count: info.count, remainingTimeMs: info.remainingTime }, 'discord invalid requests (401, 403, 429) are piling up'),
+  if (await Promise.race([stopped, timedOut])) {
+    logger.warn({ timeoutMs }, 'discord client did not stop in time; its connection ends with the process');
+  }
+  clearTimeout(timer);
+}
+
+class StartTimeoutError extends Error {
+  override name = 'StartTimeoutError';
+}
+
+function startTimeoutError(timeoutMs: number, lastGatewayError: string | undefined): StartTimeoutError {
+  const cause = lastGatewayError ? `the last gateway error was "${lastGatewayError}"` : 'no gateway error was reported';
+  return new StartTimeoutError(
+    `Discord did not become ready within ${timeoutMs / 1000} seconds (${cause}): check DISCORD_API_URL, the network and Discord's status, then restart.`,
   );
 }
 
@@ -75,12 +98,7 @@ function loginError(error: unknown): Error {
   if (error instanceof Error && 'code' in error && error.code === DiscordjsErrorCodes.TokenInvalid) {
     return new Error('Discord rejected DISCORD_TOKEN as invalid: copy the bot token from the developer portal (Bot, Reset Token) and set it again.');
   }
-  if (/disallowed intents/i.test(message)) {
-    return new Error(
-      'Discord rejected the privileged Message Content intent (gateway close code 4014): enable "Message Content Intent" ' +
-        'under Bot, Privileged Gateway Intents, in the Discord developer portal, then restart.',
-    );
-  }
+  if (/disallowed intents/i.test(message)) return new Error(DISALLOWED_INTENTS_MESSAGE);
   return new Error(`Could not connect to Discord: ${message}`);
 }
 
@@ -94,7 +112,19 @@ export async function startDiscord(frugal: Frugal, options: DiscordAdapterOption
   const logger = frugal.logger.child({ platform: 'discord' });
   const client = createDiscordClient(apiUrl);
   let stopping = false;
-  logClientEvents(client, logger, () => stopping);
+  let reportFailure: (error: Error) => void = () => undefined;
+  const failure = new Promise<Error>((resolve) => {
+    reportFailure = resolve;
+  });
+  let lastGatewayError: string | undefined;
+  client.on(Events.ShardError, (error) => {
+    lastGatewayError = error.message;
+  });
+  logClientEvents(client, logger, {
+    stopping: () => stopping,
+    onFatalClose: (error) => reportFailure(error),
+    repeatLogIntervalMs: options.repeatLogIntervalMs,
+  });
 
   const messages = new MessageHandler({
     frugal,
@@ -109,21 +139,30 @@ export async function startDiscord(frugal: Frugal, options: DiscordAdapterOption
   const ready = once(client, Events.ClientReady);
   // `once` also rejects on an 'error' event; a failed login must not leave that rejection unhandled.
   ready.catch(() => undefined);
+  const connected = client.login(token).then(() => ready);
+  connected.catch(() => undefined);
+  const timeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(startTimeoutError(timeoutMs, lastGatewayError)), timeoutMs);
+  });
   try {
-    await client.login(token);
-    await ready;
+    await Promise.race([connected, timedOut]);
   } catch (error) {
     stopping = true;
-    await client.destroy();
-    throw loginError(error);
+    await destroyWithin(client, logger, DESTROY_TIMEOUT_MS);
+    throw error instanceof StartTimeoutError ? error : loginError(error);
+  } finally {
+    clearTimeout(timer);
   }
   logger.info({ user: client.user?.id, application: client.application?.id, guilds: client.guilds.cache.size }, 'discord connected');
 
   return {
     name: 'discord',
+    failure,
     async stop() {
       stopping = true;
-      await client.destroy();
+      await destroyWithin(client, logger, DESTROY_TIMEOUT_MS);
       logger.info('discord disconnected');
     },
   };

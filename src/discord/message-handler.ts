@@ -101,7 +101,16 @@ export class MessageHandler {
       }
       return;
     }
-    if (!(await links.claim(message.id))) {
+    let claimed: boolean;
+    try {
+      claimed = await links.claim(message.id);
+    } catch (error) {
+      // The store failed before the turn started; no claim was recorded, so a replay is answered.
+      logger.error({ ...ids, err: error }, 'discord turn failed');
+      await this.send(message, TURN_FAILED_REPLY, ids);
+      return;
+    }
+    if (!claimed) {
       logger.debug({ ...ids, reason: 'already-handled' }, 'discord message ignored');
       return;
     }
@@ -122,7 +131,11 @@ export class MessageHandler {
     };
 
     // The bot takes part in the thread from now on, so a follow-up sent while the model works is answered too.
-    if (target.inThread) await links.joinThread(message.channelId);
+    if (target.inThread) {
+      await links.joinThread(message.channelId).catch((error: unknown) => {
+        logger.error({ ...ids, err: error }, 'discord thread could not be joined; messages there need a mention');
+      });
+    }
     const stopTyping = message.channel.isSendable()
       ? startTyping(message.channel, logger, this.options.typingIntervalMs)
       : () => undefined;

@@ -32,8 +32,26 @@ export class DeliveryDedupe {
     const expiresAt = this.now() + this.ttlMs;
     for (const key of keys) this.claimed.set(key, expiresAt);
 
-    const claims = await Promise.all(keys.map((key) => this.store.claim(storeKey(key), this.ttlMs)));
-    return claims.every(Boolean);
+    // Every store claim settles before a failure is reported, so none is still running when the caller retries.
+    const claims = await Promise.allSettled(keys.map((key) => this.store.claim(storeKey(key), this.ttlMs)));
+    const failure = claims.find((claim) => claim.status === 'rejected');
+    if (failure) {
+      // The store could not record the claim, so a retry after it recovers must get through.
+      this.release(keys);
+      throw failure.reason;
+    }
+    return claims.every((claim) => claim.status === 'fulfilled' && claim.value);
+  }
+
+  /**
+   * Forgets this process's claim of a delivery whose handling failed before an answer was
+   * posted, so that Slack's retry is answered.
+   * NOTE: claims already written to the store stay until they expire, because the Store
+   * interface has no way to remove one. A retry reaches a fresh answer only when the store
+   * claim itself failed.
+   */
+  release(keys: readonly string[]): void {
+    for (const key of keys) this.claimed.delete(key);
   }
 
   private prune(): void {

@@ -9,6 +9,8 @@ export interface SlackMessageEvent {
   text?: string;
   ts?: string;
   thread_ts?: string;
+  /** The sender's workspace, when Slack includes it. */
+  team?: string;
 }
 
 /** The bot's own ids, from auth.test. */

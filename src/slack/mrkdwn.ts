@@ -6,7 +6,9 @@
  * output is the links built here. That is what keeps an answer from pinging anyone:
  * `<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^…>` and `<@U…>` typed by the model
  * arrive as visible text. Plain `@here`, `@channel` and `@everyone` get a zero-width space
- * after the `@`, so that no client or `link_names` setting turns them into a mention.
+ * after the `@`, so that no client or `link_names` setting turns them into a mention. Both
+ * rules apply inside code spans and code blocks too, because Slack does not document how it
+ * treats mentions there.
  */
 
 /** Maximum characters of one posted message; Slack rejects section blocks over 3,000. */
@@ -30,20 +32,48 @@ export function defangBroadcasts(text: string): string {
   return text.replace(/@(here|channel|everyone)\b/gi, `@${ZERO_WIDTH_SPACE}$1`);
 }
 
-/** Renders Markdown (bold, italics, strikethrough, links, headings, lists, quotes, code) as Slack mrkdwn. */
+/** Renders code text: escaped and with broadcast mentions broken, but otherwise verbatim. */
+function renderCode(code: string): string {
+  return defangBroadcasts(escapeMrkdwn(code));
+}
+
+/** A line that starts with a fence of three or more backticks or tildes, and what follows the fence. */
+const FENCE_LINE = /^\s*(`{3,}|~{3,})(.*)$/;
+
+/**
+ * Renders Markdown (bold, italics, strikethrough, links, headings, lists, quotes, code) as Slack
+ * mrkdwn. Fences are written bare on their own lines, because Slack shows no language tag.
+ * Text that a model puts on a fence line is kept. A line such as "```ls -la``` lists files" is
+ * inline code. The words after a language tag become the first line of code, and text after a
+ * closing fence becomes the line after the block.
+ */
 export function markdownToMrkdwn(markdown: string): string {
   const output: string[] = [];
-  let inFence = false;
+  let openFence: string | undefined;
   for (const line of markdown.replace(/\r\n?/g, '\n').split('\n')) {
-    if (/^\s*(```|~~~)/.test(line)) {
-      // Slack shows no language tag, so the fence is written bare.
+    const fence = FENCE_LINE.exec(line);
+    if (openFence === undefined) {
+      // CommonMark: a backtick fence's info string has no backticks, so such a line is inline code.
+      if (!fence || (fence[1]!.startsWith('`') && fence[2]!.includes('`'))) {
+        output.push(renderLine(line));
+        continue;
+      }
+      openFence = fence[1]!;
       output.push(FENCE);
-      inFence = !inFence;
+      const code = fence[2]!.trim().replace(/^\S+\s*/, '');
+      if (code !== '') output.push(renderCode(code));
       continue;
     }
-    output.push(inFence ? escapeMrkdwn(line) : renderLine(line));
+    if (fence && fence[1]![0] === openFence[0] && fence[1]!.length >= openFence.length) {
+      openFence = undefined;
+      output.push(FENCE);
+      const after = fence[2]!.trim();
+      if (after !== '') output.push(renderLine(after));
+      continue;
+    }
+    output.push(renderCode(line));
   }
-  if (inFence) output.push(FENCE);
+  if (openFence !== undefined) output.push(FENCE);
   return output.join('\n');
 }
 
@@ -73,7 +103,7 @@ function renderInline(text: string): string {
   const keep = (rendered: string) => `${TOKEN_START}${tokens.push(rendered) - 1}${TOKEN_END}`;
 
   let rest = text.replace(/(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/g, (_match, _ticks, code: string) =>
-    keep(`\`${escapeMrkdwn(code)}\``),
+    keep(`\`${renderCode(code)}\``),
   );
   rest = rest.replace(/\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g, (_match, label: string, url: string) =>
     keep(renderLink(url, label)),

@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 
-import { App, type Context, webApi } from '@slack/bolt';
+import { App, type Context, HTTPReceiver, webApi } from '@slack/bolt';
 
 import type { Frugal } from '../app.js';
 import type { RunningAdapter } from '../index.js';
 import { publishHome } from './app-home.js';
 import { DeliveryDedupe } from './delivery-dedupe.js';
 import { type BotIdentity, decideEvent, type SlackMessageEvent } from './message-events.js';
+import { limitRequestBody } from './request-body-limit.js';
 import { describeSlackError, SlackLibraryLogger, slackClientOptions, slackErrorCode } from './slack-client.js';
 import { runSlashCommand, SLASH_COMMAND_PATTERN } from './slash-commands.js';
 import { TurnRunner } from './turn-runner.js';
@@ -55,6 +56,11 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
   const bot = await identifyBot(new webApi.WebClient(botToken, clientOptions));
   const mode = appToken ? 'socket' : 'http';
 
+  let receiver: HTTPReceiver | undefined;
+  if (!appToken) {
+    receiver = new HTTPReceiver({ signingSecret: signingSecret!, endpoints: EVENTS_PATH, logger: libraryLogger });
+    receiver.requestListener = limitRequestBody(receiver.requestListener, EVENTS_PATH, logger);
+  }
   // Bolt 4 acknowledges every Events API delivery before the listeners run and does not drop
   // retries (X-Slack-Retry-Num, Socket Mode retry_attempt), so DeliveryDedupe decides.
   const app = new App({
@@ -66,7 +72,7 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
     convoStore: false,
     logger: libraryLogger,
     clientOptions,
-    ...(appToken ? { socketMode: true, appToken } : { signingSecret, endpoints: EVENTS_PATH }),
+    ...(receiver ? { receiver } : { socketMode: true, appToken }),
   });
   const turns = new TurnRunner(frugal, app.client, bot, new DeliveryDedupe(frugal.store));
   const pending = new Set<Promise<void>>();
@@ -77,7 +83,13 @@ export async function startSlack(frugal: Frugal, options: SlackAdapterOptions = 
   };
 
   const onMessage = async (event: SlackMessageEvent, body: { team_id?: string; event_id?: string }, context: Context) => {
-    const teamId = body.team_id ?? context.teamId ?? '';
+    // Without team_id in the envelope, the bot token's own workspace (from auth.test) is the ledger's
+    // workspace. It comes before event.team, which in a shared channel names the sender's workspace.
+    const teamId = body.team_id ?? context.teamId ?? bot.teamId ?? event.team;
+    if (!teamId) {
+      logger.warn({ channel: event.channel, ts: event.ts, event: body.event_id }, 'slack event has no team id; ignored');
+      return;
+    }
     const decision = decideEvent(event, teamId, bot, answerBots);
     if ('ignored' in decision) {
       logger.trace({ team: teamId, channel: event.channel, ts: event.ts, reason: decision.ignored }, 'slack event ignored');

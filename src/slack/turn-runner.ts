@@ -16,6 +16,9 @@ export const THINKING_TEXT = 'Thinking…';
 
 export const TURN_FAILED_REPLY = 'Something went wrong while answering, and the error is in the log. Please try again.';
 
+/** The notice shown below the first part of an answer when a later part could not be posted. */
+export const PARTIAL_ANSWER_NOTICE = '_(The rest of the answer could not be posted.)_';
+
 /** How long a thread the bot answered keeps getting follow-ups without a mention: 30 days, in milliseconds. */
 export const FOLLOWED_THREAD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -40,7 +43,11 @@ export class TurnRunner {
     this.logger = frugal.logger;
   }
 
-  /** Answers one user message once, however many deliveries of it arrive. Never throws. */
+  /**
+   * Answers one user message once, however many deliveries of it arrive. When handling fails
+   * before an answer is posted, the user gets TURN_FAILED_REPLY where possible and the delivery
+   * is released, so that Slack's retry can still be answered. Never throws.
+   */
   async run(target: TurnTarget, delivery: DeliveryInfo): Promise<void> {
     const ids = {
       platform: 'slack',
@@ -54,18 +61,29 @@ export class TurnRunner {
     };
     try {
       if (target.needsFollowedThread && !(await this.isFollowedThread(target))) return;
-      const claimed = await this.dedupe.claim(deliveryKeys(target.teamId, target.channel, target.ts, delivery.eventId));
-      if (!claimed) {
+    } catch (error) {
+      // Without the store it is unknown whether the bot follows this thread, so it stays silent.
+      this.logger.error({ err: error, ...ids }, 'slack turn failed');
+      return;
+    }
+
+    const keys = deliveryKeys(target.teamId, target.channel, target.ts, delivery.eventId);
+    let answered = false;
+    try {
+      if (!(await this.dedupe.claim(keys))) {
         this.logger.debug({ ...ids, retryReason: delivery.retryReason }, 'slack delivery already answered; dropped');
         return;
       }
-      await this.answer(target, ids);
+      answered = await this.answer(target, ids);
     } catch (error) {
       this.logger.error({ err: error, ...ids }, 'slack turn failed');
+      await this.post(target, markdownToMrkdwn(TURN_FAILED_REPLY), ids).catch(() => undefined);
     }
+    if (!answered) this.dedupe.release(keys);
   }
 
-  private async answer(target: TurnTarget, ids: Record<string, unknown>): Promise<void> {
+  /** Runs the turn and posts its reply. Returns whether a reply from the core was shown to the user. */
+  private async answer(target: TurnTarget, ids: Record<string, unknown>): Promise<boolean> {
     const botMentions = botMentionsOf(this.bot.userId);
     const text = slackToPlainText(target.text, this.bot.userId);
     const message = {
@@ -81,8 +99,10 @@ export class TurnRunner {
     // An empty mention gets the core's one-line hint at once: no placeholder, no model call.
     if (cleanMessageText(text, botMentions) === '') {
       const hint = await this.frugal.session.handle(message);
-      await this.post(target, markdownToMrkdwn(hint.text), ids).catch(() => undefined);
-      return;
+      return this.post(target, markdownToMrkdwn(hint.text), ids).then(
+        () => true,
+        () => false,
+      );
     }
 
     let placeholderTs: string;
@@ -90,9 +110,9 @@ export class TurnRunner {
       placeholderTs = await this.post(target, THINKING_TEXT, ids);
     } catch {
       // Nothing could be shown to the user, so the model is not called for an answer nobody sees.
-      return;
+      return false;
     }
-    if (!target.isDirectMessage && target.replyThreadTs) await this.followThread(target);
+    if (!target.isDirectMessage && target.replyThreadTs) await this.followThread(target, ids);
 
     let reply: TurnReply | undefined;
     try {
@@ -100,11 +120,15 @@ export class TurnRunner {
     } catch (error) {
       this.logger.error({ err: error, ...ids }, 'slack turn failed in the core');
     }
-    await this.deliver(target, placeholderTs, reply?.text ?? TURN_FAILED_REPLY, ids);
+    const firstPartShown = await this.deliver(target, placeholderTs, reply?.text ?? TURN_FAILED_REPLY, ids);
+    return firstPartShown && reply !== undefined;
   }
 
-  /** Replaces the placeholder with the first part of the answer and posts the rest in the same thread. */
-  private async deliver(target: TurnTarget, placeholderTs: string, markdown: string, ids: Record<string, unknown>): Promise<void> {
+  /**
+   * Replaces the placeholder with the first part of the answer and posts the rest in the same
+   * thread. Returns whether the first part was shown.
+   */
+  private async deliver(target: TurnTarget, placeholderTs: string, markdown: string, ids: Record<string, unknown>): Promise<boolean> {
     const rendered = markdownToMrkdwn(markdown);
     // Slack rejects an empty section block, so a rendering without text gets the notice.
     const [first = EMPTY_ANSWER_REPLY, ...rest] = rendered.trim() === '' ? [] : splitMrkdwn(rendered);
@@ -120,17 +144,18 @@ export class TurnRunner {
       );
       if (!posted) {
         await this.replacePlaceholder(target, placeholderTs, `I could not post the answer: Slack returned ${slackErrorCode(error)}.`);
-        return;
+        return false;
       }
     }
     for (const part of rest) {
       try {
         await this.post(target, part, ids);
       } catch {
-        await this.replacePlaceholder(target, placeholderTs, `${first}\n\n_(The rest of the answer could not be posted.)_`);
-        return;
+        await this.replacePlaceholder(target, placeholderTs, first, PARTIAL_ANSWER_NOTICE);
+        return true;
       }
     }
+    return true;
   }
 
   /** Posts one mrkdwn message to the target's DM or thread and returns its ts. Logs and rethrows failures. */
@@ -150,10 +175,10 @@ export class TurnRunner {
     }
   }
 
-  private async replacePlaceholder(target: TurnTarget, placeholderTs: string, mrkdwn: string): Promise<void> {
+  private async replacePlaceholder(target: TurnTarget, placeholderTs: string, ...sections: string[]): Promise<void> {
     try {
       await callSlack(this.logger, 'chat.update', () =>
-        this.client.chat.update({ channel: target.channel, ts: placeholderTs, ...messageContent(mrkdwn) }),
+        this.client.chat.update({ channel: target.channel, ts: placeholderTs, ...messageContent(...sections) }),
       );
     } catch (error) {
       this.logger.error(
@@ -167,8 +192,13 @@ export class TurnRunner {
     return (await this.frugal.store.kv.get(followedThreadKey(target))) !== undefined;
   }
 
-  private async followThread(target: TurnTarget): Promise<void> {
-    await this.frugal.store.kv.set(followedThreadKey(target), true, FOLLOWED_THREAD_TTL_MS);
+  /** Records the thread as followed. A failure is logged and the answer still goes out. */
+  private async followThread(target: TurnTarget, ids: Record<string, unknown>): Promise<void> {
+    try {
+      await this.frugal.store.kv.set(followedThreadKey(target), true, FOLLOWED_THREAD_TTL_MS);
+    } catch (error) {
+      this.logger.error({ err: error, ...ids }, 'slack thread could not be followed; replies there need a mention');
+    }
   }
 }
 
@@ -177,12 +207,13 @@ function followedThreadKey(target: TurnTarget): string {
 }
 
 /**
- * Builds the text and blocks of one message: a single mrkdwn section (at most 3,000 characters,
- * which splitMrkdwn guarantees) and the same text as the notification fallback.
+ * Builds the text and blocks of one message: one mrkdwn section per argument (each at most
+ * 3,000 characters, which splitMrkdwn guarantees for answer parts) and the sections joined as
+ * the notification fallback.
  */
-export function messageContent(mrkdwn: string): { text: string; blocks: webApi.KnownBlock[] } {
+export function messageContent(...sections: string[]): { text: string; blocks: webApi.KnownBlock[] } {
   return {
-    text: mrkdwn,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } }],
+    text: sections.join('\n\n'),
+    blocks: sections.map((mrkdwn) => ({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } })),
   };
 }

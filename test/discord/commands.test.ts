@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { commandFailedReply } from '../../src/discord/interaction-handler.js';
-import { APPLICATION_ID, BOT_ID, BOT_USER, CHANNEL_ID, GUILD_ID, type RecordedCall } from './discord-stand-in.js';
+import { APPLICATION_ID, BOT_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, type RecordedCall } from './discord-stand-in.js';
 import {
   ALICE,
   BOB,
@@ -195,6 +195,60 @@ describe('discord slash commands', () => {
     expect(test.discord.calls.filter((call) => call.path === callbackPath(id)).length).toBe(1);
     const line = test.harness.logs.withMessage('discord command reply failed').find((entry) => entry.interaction === id);
     expect((line?.error as { path: string }).path).toBe(`/api/v10/webhooks/${APPLICATION_ID}/:token/messages/@original`);
+  });
+
+  it('answers an unknown command ephemerally', async () => {
+    const id = snowflake();
+    const edit = await runCommand(test, { id, name: 'refund' });
+    expect(edit.body.content).toContain('Unknown command /refund');
+    expect(test.discord.calls.filter((call) => call.path === callbackPath(id))).toHaveLength(1);
+  });
+
+  it('never replies twice to an expired token', async () => {
+    const id = snowflake();
+    test.discord.hook = (call) =>
+      call.path.startsWith(`/webhooks/${APPLICATION_ID}/interaction-token-${id}`)
+        ? { status: 404, body: { message: 'Unknown Webhook', code: 10015 } }
+        : undefined;
+    test.discord.dispatch('INTERACTION_CREATE', interactionPayload({ id, name: 'stats' }));
+    await test.discord.waitUntil(
+      () => test.harness.logs.withMessage('discord command failure follow-up failed').find((line) => line.interaction === id),
+      'the follow-up failure',
+    );
+    expect(test.discord.calls.filter((call) => call.path === callbackPath(id))).toHaveLength(1);
+    expect(test.discord.calls.filter((call) => call.method === 'POST' && call.path === followUpPath(id))).toHaveLength(1);
+    expect(test.harness.logs.raw.some((line) => line.includes(`interaction-token-${id}`))).toBe(false);
+  });
+
+  it('runs /stats in a direct message', async () => {
+    const id = snowflake();
+    const payload = interactionPayload({ id, name: 'stats' });
+    delete payload.guild_id;
+    delete payload.member;
+    payload.user = ALICE;
+    payload.channel = { id: DM_CHANNEL_ID, type: 1 };
+    payload.channel_id = DM_CHANNEL_ID;
+    payload.context = 1;
+    test.discord.dispatch('INTERACTION_CREATE', payload);
+    const edit = await test.discord.waitForCall((call) => call.method === 'PATCH' && call.path === originalPath(id), 'the edit');
+    expect(edit.body.content).toContain('Your usage');
+  });
+
+  it('waits out a 429 on the deferral', async () => {
+    const id = snowflake();
+    let limited = false;
+    test.discord.hook = (call) => {
+      if (limited || call.path !== callbackPath(id)) return undefined;
+      limited = true;
+      return {
+        status: 429,
+        body: { message: 'You are being rate limited.', retry_after: 0.3, global: false },
+        headers: { 'retry-after': '0.3', 'x-ratelimit-scope': 'user' },
+      };
+    };
+    const edit = await runCommand(test, { id, name: 'optimize' });
+    expect(edit.body.allowed_mentions).toEqual({ parse: [] });
+    expect(test.discord.calls.filter((call) => call.path === callbackPath(id))).toHaveLength(2);
   });
 
   it('sets allowed mentions on every command reply', () => {

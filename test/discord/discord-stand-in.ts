@@ -49,7 +49,7 @@ interface GatewayFrame {
 /**
  * A local stand-in of Discord on 127.0.0.1: a REST API that records every call, and a gateway
  * WebSocket server that speaks the handshake (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeat
- * ACKs) and then sends whatever dispatches a test asks for. JSON encoding, no compression.
+ * ACKs, RESUME) and then sends whatever dispatches a test asks for. JSON encoding, no compression.
  */
 export class DiscordStandIn {
   readonly calls: RecordedCall[] = [];
@@ -60,6 +60,12 @@ export class DiscordStandIn {
   identifyCloseCode: number | undefined;
   heartbeatIntervalMs = 1000;
   heartbeatAcks = 0;
+  /** When set, the gateway answers every WebSocket upgrade with this HTTP status instead of accepting it. */
+  gatewayUpgradeStatus: number | undefined;
+  rejectedUpgrades = 0;
+  resumes = 0;
+  /** When true, the gateway never answers IDENTIFY, so the client never becomes ready. */
+  ignoreIdentify = false;
 
   private readonly server: Server;
   private readonly gateway: WebSocketServer;
@@ -71,7 +77,18 @@ export class DiscordStandIn {
 
   constructor() {
     this.server = createServer((request, response) => void this.serve(request, response));
-    this.gateway = new WebSocketServer({ server: this.server });
+    this.gateway = new WebSocketServer({
+      server: this.server,
+      verifyClient: (_info, accept) => {
+        if (this.gatewayUpgradeStatus === undefined) {
+          accept(true);
+          return;
+        }
+        this.rejectedUpgrades += 1;
+        accept(false, this.gatewayUpgradeStatus);
+        this.notify();
+      },
+    });
     this.gateway.on('connection', (socket, request) => this.accept(socket, request));
   }
 
@@ -92,6 +109,11 @@ export class DiscordStandIn {
   /** Open gateway connections. */
   get connectionCount(): number {
     return this.sockets.size;
+  }
+
+  /** Closes every gateway connection with a WebSocket close code, as Discord does on a gateway error. */
+  closeConnections(code: number, reason: string): void {
+    for (const socket of this.sockets) socket.close(code, reason);
   }
 
   /** Returns a new snowflake id, increasing like Discord's. */
@@ -164,6 +186,10 @@ export class DiscordStandIn {
       this.send(socket, { op: 11, d: null });
     } else if (frame.op === 2) {
       this.identifies.push(frame.d);
+      if (this.ignoreIdentify) {
+        this.notify();
+        return;
+      }
       if (this.identifyCloseCode !== undefined) {
         socket.close(this.identifyCloseCode, 'Disallowed intent(s).');
         return;
@@ -172,6 +198,11 @@ export class DiscordStandIn {
       this.send(socket, { op: 0, t: 'READY', s: this.sequence, d: this.readyPayload() });
       this.sequence += 1;
       this.send(socket, { op: 0, t: 'GUILD_CREATE', s: this.sequence, d: guildPayload() });
+    } else if (frame.op === 6) {
+      // RESUME: the stand-in keeps no missed events, so it confirms the session at once.
+      this.resumes += 1;
+      this.sequence += 1;
+      this.send(socket, { op: 0, t: 'RESUMED', s: this.sequence, d: null });
     }
     this.notify();
   }

@@ -1,4 +1,9 @@
+import { join } from 'node:path';
+
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { TURN_FAILED_REPLY } from '../../src/discord/message-handler.js';
 
 import { BOT_ID, BOT_ROLE_ID, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, OWNER_ID, STAFF_ROLE_ID, THREAD_ID } from './discord-stand-in.js';
 import { ALICE, BOB, type DiscordTest, messagePayload, OTHER_BOT, outgoingMessages, startDiscordTest } from './discord-test-setup.js';
@@ -295,6 +300,20 @@ describe('discord output', () => {
     expect(second.body.allowed_mentions).toEqual({ parse: [] });
   });
 
+  it('sends an answer with a long fence line', async () => {
+    test.harness.openai.behaviour = { reply: () => '```sh ' + 'curl -d x '.repeat(200) + '\n' + 'echo ok\n'.repeat(300) };
+    const id = messageId();
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@${BOT_ID}> give me the curl command`, mentions: [BOT_USER] }));
+
+    const first = await replyTo(id);
+    const parts = test.discord.messagesIn(CHANNEL_ID).filter((call) => call.seq >= first.seq);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) {
+      expect(part.body.content.length).toBeLessThanOrEqual(2000);
+      expect(part.body.content.startsWith('```sh\n')).toBe(true);
+    }
+  });
+
   it('never lets model output ping anyone', async () => {
     test.harness.openai.behaviour = { reply: () => `@everyone @here <@&${GUILD_ID}> <@${ALICE.id}> look at this` };
     const id = messageId();
@@ -310,6 +329,60 @@ describe('discord output', () => {
     const outgoing = outgoingMessages(test.discord.calls);
     expect(outgoing.length).toBeGreaterThanOrEqual(10);
     for (const call of outgoing) expect(call.body.allowed_mentions?.parse, `${call.method} ${call.path}`).toEqual([]);
+  });
+});
+
+describe('discord deliveries', () => {
+  it('answers a replayed message once', async () => {
+    const id = messageId();
+    const payload = messagePayload({ id, content: `<@${BOT_ID}> replayed after a resume`, mentions: [BOT_USER] });
+    test.discord.dispatch('MESSAGE_CREATE', payload);
+    test.discord.dispatch('MESSAGE_CREATE', payload);
+    await replyTo(id);
+    test.discord.dispatch('MESSAGE_CREATE', payload);
+    // Gateway events are handled in order, so once a later message is answered the replays were seen.
+    const later = messageId();
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id: later, content: `<@${BOT_ID}> a later question`, mentions: [BOT_USER] }));
+    await replyTo(later);
+    expect(test.discord.calls.filter((call) => call.body?.message_reference?.message_id === id)).toHaveLength(1);
+  });
+
+  it('gives a bare mention the hint without a model call', async () => {
+    const id = messageId();
+    const requests = test.harness.openai.requests.length;
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@${BOT_ID}>   `, mentions: [BOT_USER] }));
+    const reply = await replyTo(id);
+    expect(reply.body.content).toBe('Ask me a question and I will answer it here.');
+    expect(test.harness.openai.requests.length).toBe(requests);
+  });
+
+  it('answers after a gateway reconnect', async () => {
+    const connections = test.discord.gatewayQueries.length;
+    const resumes = test.discord.resumes;
+    // 4000 (unknown error) is resumable: discord.js reconnects and resumes the session.
+    test.discord.closeConnections(4000, 'Unknown error');
+    await test.discord.waitUntil(() => (test.discord.gatewayQueries.length > connections ? true : undefined), 'a new connection');
+    await test.discord.waitUntil(() => (test.discord.resumes > resumes ? true : undefined), 'the resumed session');
+
+    const id = messageId();
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@${BOT_ID}> are you back?`, mentions: [BOT_USER] }));
+    const reply = await replyTo(id);
+    expect(reply.body.content).toBe('You asked: are you back?');
+    expect(test.harness.logs.withMessage('discord gateway reconnecting').length).toBeGreaterThan(0);
+  });
+
+  it('keeps DM text out of the log when sending fails', async () => {
+    const id = messageId();
+    const content = 'my card is declined and my password is hunter2-zebra';
+    test.discord.hook = (call) =>
+      call.path === `/channels/${DM_CHANNEL_ID}/messages` ? { status: 500, body: { message: 'Internal Server Error', code: 0 } } : undefined;
+    test.harness.openai.behaviour = { failWithStatus: 500 };
+    test.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, channelId: DM_CHANNEL_ID, inGuild: false, content }));
+    await test.discord.waitUntil(
+      () => test.harness.logs.withMessage('discord reply failed').find((line) => line.message === id),
+      'the reply failure',
+    );
+    expect(test.harness.logs.raw.some((line) => line.includes('hunter2-zebra'))).toBe(false);
   });
 });
 
@@ -368,5 +441,30 @@ describe('discord errors', () => {
     const warning = test.harness.logs.withMessage('discord rate limited; the request waits and is retried').at(-1);
     expect(warning?.route).toBe('/channels/:id/messages');
     expect(warning?.majorParameter).toBe(CHANNEL_ID);
+  });
+});
+
+describe('discord with a failing store', () => {
+  let broken: DiscordTest;
+
+  afterEach(async () => {
+    await broken.close();
+  });
+
+  it('replies with a notice when the store fails', async () => {
+    broken = await startDiscordTest();
+    const values = new BetterSqlite3(join(broken.harness.directory, 'frugal.sqlite'));
+    values.exec('DROP TABLE keyv');
+    values.close();
+    const id = messageId();
+    broken.discord.dispatch('MESSAGE_CREATE', messagePayload({ id, content: `<@${BOT_ID}> is anyone there?`, mentions: [BOT_USER] }));
+
+    const reply = await broken.discord.waitForCall((call) => call.body?.message_reference?.message_id === id, 'the failure reply');
+    expect(reply.body.content).toBe(TURN_FAILED_REPLY);
+    expect(reply.body.allowed_mentions).toEqual({ parse: [], replied_user: true });
+    expect(broken.harness.openai.requests).toHaveLength(0);
+    const failure = broken.harness.logs.withMessage('discord turn failed').find((line) => line.message === id);
+    expect(failure).toMatchObject({ guild: GUILD_ID, channel: CHANNEL_ID, user: ALICE.id });
+    expect(failure!.err).toBeDefined();
   });
 });

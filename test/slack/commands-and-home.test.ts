@@ -83,6 +83,20 @@ describe('slack slash commands and App Home', () => {
     expect(testbed.harness.openai.requests.at(-1)!.model).toBe('gpt-4o-mini');
   });
 
+  it('escapes markup in an unknown model name', async () => {
+    const { replies, text } = await runCommand(ADMIN, '/model', '<!channel> <@U0OTHER>');
+    expect(replies.length).toBeGreaterThan(0);
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('&lt;!channel&gt;');
+  });
+
+  it('answers /stats with odd arguments', async () => {
+    const { replies, text } = await runCommand(MEMBER, '/stats', '*'.repeat(3000) + ' \u0000 `');
+    expect(replies.length).toBeGreaterThan(0);
+    for (const reply of replies) expect(reply.args.response_type).toBe('ephemeral');
+    expect(text).toContain('All time');
+  });
+
   it('lets ADMIN_USER_IDS change the model', async () => {
     const { text } = await runCommand(LISTED, '/model', 'gpt-4o');
     expect(text).toContain('This workspace now uses gpt-4o');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { DeliveryDedupe, deliveryKeys } from '../../src/slack/delivery-dedupe.js';
@@ -45,5 +46,18 @@ describe('DeliveryDedupe', () => {
     await store.close();
     store = await openStore(`sqlite://${join(directory, 'frugal.sqlite')}`);
     expect(await new DeliveryDedupe(store).claim(deliveryKeys('T1', 'C1', '3.1', 'Ev1'))).toBe(false);
+  });
+
+  it('claims again after a failed store claim', async () => {
+    const dedupe = new DeliveryDedupe(store);
+    const keys = deliveryKeys('T1', 'C1', '4.1', 'Ev1');
+    const database = new BetterSqlite3(join(directory, 'frugal.sqlite'));
+    database.exec('DROP TABLE keyv');
+    await expect(dedupe.claim(keys)).rejects.toThrow(/no such table/);
+
+    database.exec('CREATE TABLE keyv (key VARCHAR(255) PRIMARY KEY, value TEXT)');
+    database.close();
+    expect(await dedupe.claim(keys)).toBe(true);
+    expect(await dedupe.claim(keys)).toBe(false);
   });
 });

@@ -34,6 +34,15 @@ describe('markdownToMrkdwn', () => {
   });
 
   it.each([
+    ['```ls -la``` lists every file.\nThen run **make**.', '`ls -la` lists every file.\nThen run *make*.'],
+    ['Run:\n```bash\nmake test\n``` and check the output.\nDone.', 'Run:\n```\nmake test\n```\nand check the output.\nDone.'],
+    ['```sh curl -d x <url>\necho ok\n```', '```\ncurl -d x &lt;url&gt;\necho ok\n```'],
+    ['```\n~~~ not a close\n```', '```\n~~~ not a close\n```'],
+  ])('keeps the text of fence line %j', (markdown, expected) => {
+    expect(markdownToMrkdwn(markdown)).toBe(expected);
+  });
+
+  it.each([
     ['<!channel>', '&lt;!channel&gt;'],
     ['<!here>', '&lt;!here&gt;'],
     ['<!everyone>', '&lt;!everyone&gt;'],
@@ -41,6 +50,9 @@ describe('markdownToMrkdwn', () => {
     ['<@U0ADMIN>', '&lt;@U0ADMIN&gt;'],
     ['@here and @Channel', '@\u200bhere and @\u200bChannel'],
     ['[@everyone](https://example.com)', '<https://example.com|@\u200beveryone>'],
+    ['`<!here> @here`', '`&lt;!here&gt; @\u200bhere`'],
+    ['```<!channel>``` and ``@everyone``', '`&lt;!channel&gt;` and `@\u200beveryone`'],
+    ['```sh\necho "<!everyone> <@U0ADMIN> <!subteam^S1|@ops> @channel"\n```', '```\necho "&lt;!everyone&gt; &lt;@U0ADMIN&gt; &lt;!subteam^S1|@ops&gt; @\u200bchannel"\n```'],
   ])('neutralizes %j', (markdown, expected) => {
     expect(markdownToMrkdwn(markdown)).toBe(expected);
   });

@@ -1,21 +1,35 @@
+import { join } from 'node:path';
+
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { EMPTY_ANSWER_REPLY, MODEL_UNAVAILABLE_REPLY } from '../../src/core/chat-session.js';
 import { SlackStartError, startSlack } from '../../src/slack/slack-adapter.js';
-import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
+import { PARTIAL_ANSWER_NOTICE, THINKING_TEXT, TURN_FAILED_REPLY } from '../../src/slack/turn-runner.js';
 import { startHarness } from '../support/frugal-harness.js';
-import { BOT_USER_ID, SlackApiStandIn } from './slack-api-stand-in.js';
-import { envelope, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
+import { BOT_USER_ID, SlackApiStandIn, TEAM_ID } from './slack-api-stand-in.js';
+import { envelope, sectionTexts, shownTexts, SIGNING_SECRET, startTestbed, type Testbed } from './slack-testbed.js';
 
 function mention(ts: string, text = 'where is the river?') {
   return envelope({ ts, text: `<@${BOT_USER_ID}> ${text}` });
 }
 
+/** Runs SQL on the store's key-value file, as an operator or a broken disk could. */
+function alterStore(testbed: Testbed, sql: string): void {
+  const database = new BetterSqlite3(join(testbed.harness.directory, 'frugal.sqlite'));
+  database.exec(sql);
+  database.close();
+}
+
+/** The table @keyv/sqlite creates, for restoring the store after a test dropped it. */
+const KEYV_TABLE = 'CREATE TABLE keyv (key VARCHAR(255) PRIMARY KEY, value TEXT)';
+
 describe('slack API errors', () => {
   let testbed: Testbed;
 
   beforeEach(async () => {
-    testbed = await startTestbed();
+    // Output limits high enough that the stand-in's long answers are not cut.
+    testbed = await startTestbed({ CHAT_MAX_TOKENS_DEFAULT: '4000', CHAT_MAX_TOKENS_COMPLEX: '4000' });
   });
 
   afterEach(async () => {
@@ -89,6 +103,24 @@ describe('slack API errors', () => {
     expect(updates[1]!.args.text).toBe('I could not post the answer: Slack returned msg_too_long.');
   });
 
+  it('keeps the partial-answer notice within blocks', async () => {
+    const paragraph = 'Rivers carry water from high ground to the sea, shaping valleys as they go. ';
+    // One line without breaks, so the first part is cut at a space just under 3,000 characters.
+    testbed.harness.openai.behaviour.reply = () => paragraph.repeat(60);
+    testbed.slack.failNext('chat.postMessage', 'pass', { status: 429, retryAfter: 600 });
+    await testbed.postEvent(mention('1515452550.000100', 'tell me everything about rivers'));
+    await testbed.settle();
+
+    const updates = testbed.slack.callsOf('chat.update');
+    expect(updates).toHaveLength(2);
+    const first = sectionTexts(updates[0]!);
+    expect(first).toHaveLength(1);
+    expect(first[0]!.length).toBeGreaterThan(2900);
+    const sections = sectionTexts(updates[1]!);
+    expect(sections).toEqual([first[0], PARTIAL_ANSWER_NOTICE]);
+    for (const section of sections) expect(section.length).toBeLessThanOrEqual(3000);
+  });
+
   it('tells the user when the model is unavailable', async () => {
     testbed.harness.openai.behaviour.failWithStatus = 500;
     await testbed.postEvent(mention('1515452600.000100'));
@@ -113,6 +145,55 @@ describe('slack API errors', () => {
     expect(testbed.harness.logs.withMessage('slack tokens revoked; reinstall the app and update SLACK_BOT_TOKEN')).toHaveLength(1);
     const response = await testbed.postEvent(mention('1515452701.000100'));
     expect(response.status).toBe(200);
+  });
+
+  it('replies with a notice when the store fails', async () => {
+    alterStore(testbed, 'DROP TABLE keyv');
+    await testbed.postEvent(mention('1515452900.000100'));
+    await testbed.settle();
+
+    expect(shownTexts(testbed)).toEqual([TURN_FAILED_REPLY]);
+    expect(testbed.slack.callsOf('chat.postMessage')[0]!.args.thread_ts).toBe('1515452900.000100');
+    expect(testbed.harness.openai.requests).toHaveLength(0);
+    const [failure] = testbed.harness.logs.withMessage('slack turn failed');
+    expect(failure).toMatchObject({ team: TEAM_ID, channel: 'C123ABC456', ts: '1515452900.000100', user: 'U061F7AUR' });
+    expect(failure!.err).toBeDefined();
+  });
+
+  it('answers a retry once the store recovers', async () => {
+    const body = mention('1515452950.000100');
+    alterStore(testbed, 'DROP TABLE keyv');
+    await testbed.postEvent(body);
+    await testbed.settle();
+    alterStore(testbed, KEYV_TABLE);
+    await testbed.postEvent(body, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+    await testbed.settle();
+
+    expect(shownTexts(testbed)).toEqual([TURN_FAILED_REPLY, 'You asked: where is the river?']);
+    expect(testbed.harness.openai.requests).toHaveLength(1);
+  });
+
+  it('stays silent in threads when the store fails', async () => {
+    alterStore(testbed, 'DROP TABLE keyv');
+    await testbed.postEvent(
+      envelope({ type: 'message', channel_type: 'channel', ts: '1515452960.000200', thread_ts: '1515452960.000100', text: 'any news?' }),
+    );
+    await testbed.settle();
+
+    expect(testbed.slack.calls.filter((call) => call.method.startsWith('chat.'))).toHaveLength(0);
+    expect(testbed.harness.logs.withMessage('slack turn failed')).toHaveLength(1);
+  });
+
+  it('keeps DM text out of every log line', async () => {
+    testbed.harness.openai.behaviour.failWithStatus = 500;
+    testbed.slack.failNext('chat.update', { error: 'msg_too_long' }, { error: 'msg_too_long' });
+    testbed.slack.failNext('chat.postMessage', 'pass', { error: 'invalid_auth' });
+    await testbed.postEvent(
+      envelope({ type: 'message', channel_type: 'im', channel: 'D024BE91L', ts: '1515452970.000100', text: 'my password is hunter2-zebra, why am I locked out?' }),
+    );
+    await testbed.settle();
+    expect(testbed.harness.logs.withMessage('slack call failed').length).toBeGreaterThan(0);
+    expect(testbed.harness.logs.raw.some((line) => line.includes('hunter2-zebra'))).toBe(false);
   });
 
   it('never logs the bot token', async () => {

@@ -2,8 +2,9 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { type SlackAdapter, startSlack } from '../../src/slack/slack-adapter.js';
+import { THINKING_TEXT } from '../../src/slack/turn-runner.js';
 import { type Harness, startHarness } from '../support/frugal-harness.js';
-import { SlackApiStandIn, TEAM_ID } from './slack-api-stand-in.js';
+import { type RecordedCall, SlackApiStandIn, TEAM_ID } from './slack-api-stand-in.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-for-the-stand-in';
 
@@ -34,6 +35,18 @@ export function envelope(event: Record<string, unknown>, eventId?: string): Even
   const base = structuredClone(fixtures.app_mention_event_callback);
   eventCounter++;
   return { ...base, event_id: eventId ?? `Ev${String(eventCounter).padStart(6, '0')}`, event: { ...base.event, ...event } };
+}
+
+/** Returns the texts the bot finally shows: the placeholder's chat.update plus later posts. */
+export function shownTexts(testbed: Testbed): string[] {
+  return testbed.slack.calls
+    .filter((call) => call.method === 'chat.update' || (call.method === 'chat.postMessage' && call.args.text !== THINKING_TEXT))
+    .map((call) => String(call.args.text));
+}
+
+/** Returns the text of each section block of a chat.postMessage or chat.update call. */
+export function sectionTexts(call: RecordedCall): string[] {
+  return (call.args.blocks as { type: string; text: { text: string } }[]).map((block) => block.text.text);
 }
 
 /** Computes Slack's v0 request signature: HMAC-SHA256 over `v0:timestamp:body`. */
