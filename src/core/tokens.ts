@@ -95,6 +95,13 @@ export class TokenCounter {
         continue;
       }
       const keys = this.byteKeys(match[0]);
+      // A piece of B bytes has at least B / maxTokenBytes tokens, so a long piece that cannot fit
+      // is rejected before its merge, which is the costly step.
+      // NOTE: a piece under that bound is still merged in full. At the default budget that is up to
+      // about 500 KB of one letter repeated, about 0.5 s on a 2-core machine. Slack (40,000
+      // characters) and Discord (4,000) cap messages well below it, so only the terminal can send one.
+      const fewestTokens = Math.ceil(keys.length / this.maxTokenBytes);
+      if (total + fewestTokens > limit) return total + fewestTokens;
       let tokens: number;
       if (this.ranks.has(keys.join(','))) tokens = 1;
       else if (keys.length <= SHORT_PIECE_BYTES) tokens = this.countShortPiece(keys);

@@ -101,6 +101,18 @@ describe('TokenCounter', () => {
     expect(tokens).toBeLessThanOrEqual(100_000);
   });
 
+  it('stops early inside one long piece', () => {
+    // 300,000 CJK characters without punctuation are one piece of 900,000 UTF-8 bytes.
+    const text = '漢字中文'.repeat(75_000);
+    const counter = tokenCounterFor('gpt-4o');
+    const limit = 4000;
+    const counted = counter.countUpTo(text, limit);
+    expect(counted).toBeGreaterThan(limit);
+    // A result below the full count shows the merge of the piece was skipped.
+    expect(counted).toBeLessThan(counter.count(text));
+    expect(counter.countUpTo('漢字中文', limit)).toBe(counter.count('漢字中文'));
+  });
+
   it('equals js-tiktoken on ordinary questions', () => {
     const reference = new Tiktoken(o200kBase);
     const counter = tokenCounterFor('gpt-4o');
